@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Steatoscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "steato", targets: ["steato"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+    ],
+    targets: [
+        // System libraries, each behind a small shim header.
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CChafa", pkgConfig: "chafa",
+                       providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+
+        .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG"]),
+        .target(name: "CaseStore", dependencies: [
+            "UltrasoundImaging",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
+        .executableTarget(name: "steato", dependencies: [
+            "CaseStore", "UltrasoundImaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SystemLibrariesTests",
+                    dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
+        .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging"]),
+        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
+    ]
+)

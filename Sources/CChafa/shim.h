@@ -1,0 +1,4 @@
+#ifndef STEATO_CCHAFA_SHIM_H
+#define STEATO_CCHAFA_SHIM_H
+#include <chafa.h>
+#endif

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+
+/// The case database: one SQLite file (WAL, foreign keys, busy timeout, mode 0600) with its image store
+/// beside it. Only this module writes SQL.
+public final class CaseStore: Sendable {
+    public let path: String
+    public let pool: DatabasePool
+    public let images: ImageStore
+
+    /// How long a writer waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// `--db`, then `STEATO_DB`, then `$XDG_DATA_HOME/steatoscope/cases.sqlite`, then `~/.local/share/…`.
+    public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnv = environment["STEATO_DB"], !fromEnv.isEmpty { return fromEnv }
+        let dataHome: String
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            dataHome = xdg
+        } else {
+            dataHome = (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
+        }
+        return dataHome + "/steatoscope/cases.sqlite"
+    }
+
+    /// Who is acting, for the audit log: `STEATO_USER`, else the login name.
+    public static var currentUser: String {
+        let env = ProcessInfo.processInfo.environment
+        if let user = env["STEATO_USER"], !user.isEmpty { return user }
+        if let user = env["USER"], !user.isEmpty { return user }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "unknown"
+    }
+
+    /// Opens (creating when absent) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = absolute
+        let folder = (absolute as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CaseStoreError.cannotOpen(path: absolute, reason: "cannot create folder \(folder)")
+        }
+        try Self.createPrivateFile(absolute)
+        self.images = ImageStore(root: folder + "/images")
+
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            // A committed study must survive a power cut, not only a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: absolute, configuration: config)
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw Self.translate(error, path: absolute)
+        }
+        for suffix in ["-wal", "-shm"] { chmod(absolute + suffix, 0o600) }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: everything in it is committed together or not at all.
+    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    private static func createPrivateFile(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else {
+            throw CaseStoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_uid == getuid(), info.st_mode & 0o077 != 0 {
+            fchmod(fd, 0o600)  // patient data: owner only
+        }
+        close(fd)
+    }
+
+    static func translate(_ error: DatabaseError, path: String) -> CaseStoreError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path)
+        case .SQLITE_NOTADB: return .cannotOpen(path: path, reason: "the file is not a SQLite database")
+        case .SQLITE_CORRUPT: return .cannotOpen(path: path, reason: "the database file is corrupt")
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            return .cannotOpen(path: path, reason: error.message ?? "permission denied")
+        default: return .storage(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+}

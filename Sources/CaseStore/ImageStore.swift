@@ -1,0 +1,67 @@
+import Foundation
+
+/// Imported bytes kept by content (`images/ab/cdef…`, named by sha256) beside the database, so cases
+/// survive when the original files move or vanish. Files are written to a temporary name, flushed to
+/// disk and renamed, so a crash never leaves a half-written image under a real name.
+public struct ImageStore: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public func path(forSHA256 sha: String) -> String {
+        let prefix = sha.prefix(2)
+        return "\(root)/\(prefix)/\(sha.dropFirst(2))"
+    }
+
+    public func contains(sha256 sha: String) -> Bool {
+        FileManager.default.fileExists(atPath: path(forSHA256: sha))
+    }
+
+    /// Stores the bytes unless they are already there; returns true when a new file was written.
+    @discardableResult
+    public func store(_ bytes: [UInt8], sha256 sha: String) throws -> Bool {
+        let target = path(forSHA256: sha)
+        if FileManager.default.fileExists(atPath: target) { return false }
+        let folder = (target as NSString).deletingLastPathComponent
+        try Self.makeDirectory(root)
+        try Self.makeDirectory(folder)
+        let temporary = "\(folder)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw CaseStoreError.storage(path: temporary, reason: Self.errnoText()) }
+        var ok = bytes.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        let reason = Self.errnoText()
+        close(fd)
+        guard ok, rename(temporary, target) == 0 else {
+            unlink(temporary)
+            throw CaseStoreError.storage(path: target, reason: "cannot write the image store (\(reason))")
+        }
+        return true
+    }
+
+    public func load(sha256 sha: String) throws -> [UInt8] {
+        let target = path(forSHA256: sha)
+        guard let data = FileManager.default.contents(atPath: target) else {
+            throw CaseStoreError.storage(path: target, reason: "image missing from the image store")
+        }
+        return [UInt8](data)
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw CaseStoreError.storage(path: path, reason: "cannot create folder (\(errnoText()))")
+        }
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+import UltrasoundImaging
+
+/// What happened to one planned study.
+public struct StudyOutcome: Sendable, Equatable {
+    public var patientKey: String
+    public var studyKey: String
+    public var studyId: Int64?
+    public var imported = 0
+    public var duplicates = 0
+    public var rejected = 0
+}
+
+public struct ImportSummary: Sendable, Equatable {
+    public var imported = 0
+    public var duplicates = 0
+    public var rejected = 0
+    public var studiesImported = 0
+    public var studiesRejected = 0
+    public var interrupted = false
+}
+
+public enum ImportEvent: Sendable {
+    case rejected(Rejection)
+    case progress(done: Int, total: Int)
+    case study(StudyOutcome)
+}
+
+/// Imports planned studies: each study's files are read, decoded and stored first, then its rows are
+/// written in one transaction, so a crash, a kill or an error leaves whole studies or none.
+public final class Importer: @unchecked Sendable {
+    public let store: CaseStore
+    /// Files larger than this are refused before they are read.
+    public static let maxFileBytes = 512 << 20
+    /// Test hook: called inside the transaction after each image row; throwing aborts the study.
+    public var afterImageInserted: (@Sendable (Int) throws -> Void)?
+
+    public init(store: CaseStore) { self.store = store }
+
+    /// A decoded, hashed file ready to be written.
+    struct ReadyImage: Sendable {
+        var planned: PlannedImage
+        var sha256: String
+        var format: ImageFormat
+        var width: Int
+        var height: Int
+        var channels: Int
+    }
+
+    public func run(_ plan: ImportPlan, shouldStop: () -> Bool = { false },
+                    onEvent: (ImportEvent) -> Void = { _ in }) -> ImportSummary {
+        var summary = ImportSummary()
+        for rejection in plan.rejections {
+            summary.rejected += 1
+            onEvent(.rejected(rejection))
+        }
+        let total = plan.imageCount
+        var done = 0
+        for study in plan.studies {
+            if shouldStop() { summary.interrupted = true; break }
+            let outcome = importStudy(study, onEvent: onEvent)
+            done += study.images.count
+            summary.imported += outcome.imported
+            summary.duplicates += outcome.duplicates
+            summary.rejected += outcome.rejected
+            if outcome.imported > 0 { summary.studiesImported += 1 }
+            if outcome.imported == 0 && outcome.rejected > 0 { summary.studiesRejected += 1 }
+            onEvent(.study(outcome))
+            onEvent(.progress(done: done, total: total))
+        }
+        return summary
+    }
+
+    func importStudy(_ study: PlannedStudy, onEvent: (ImportEvent) -> Void) -> StudyOutcome {
+        var outcome = StudyOutcome(patientKey: study.patientKey, studyKey: study.studyKey)
+        var problems = study.problems
+        var ready: [ReadyImage] = []
+        var bytesBySha: [String: [UInt8]] = [:]
+        // A manifest study with a bad row is refused before any of its files is read.
+        let images = study.wholeOrNothing && !problems.isEmpty ? [] : study.images
+        for planned in images {
+            do {
+                let (image, bytes) = try read(planned)
+                if bytesBySha[image.sha256] != nil { outcome.duplicates += 1; continue }
+                bytesBySha[image.sha256] = bytes
+                ready.append(image)
+            } catch {
+                problems.append(Rejection(path: planned.label, reason: "\(error)"))
+                if !study.wholeOrNothing { outcome.rejected += 1 }
+            }
+        }
+        for problem in problems { onEvent(.rejected(problem)) }
+        if study.wholeOrNothing && !problems.isEmpty {
+            outcome.rejected = study.images.count
+            outcome.duplicates = 0
+            onEvent(.rejected(Rejection(path: "study \(study.studyKey) of patient \(study.patientKey)",
+                                        reason: "not imported (\(problems.count) problem\(problems.count == 1 ? "" : "s") above)")))
+            return outcome
+        }
+        if ready.isEmpty { return outcome }
+        do {
+            for image in ready { try store.images.store(bytesBySha[image.sha256]!, sha256: image.sha256) }
+            let who = CaseStore.currentUser
+            let hook = afterImageInserted
+            let readyImages = ready
+            let (studyId, inserted) = try store.write { db in
+                try Self.insert(study, readyImages, who: who, hook: hook, db: db)
+            }
+            outcome.studyId = studyId
+            outcome.imported = inserted
+            outcome.duplicates += ready.count - inserted
+        } catch {
+            onEvent(.rejected(Rejection(path: "study \(study.studyKey) of patient \(study.patientKey)",
+                                        reason: "not imported (\(error))")))
+            outcome.rejected += ready.count
+        }
+        return outcome
+    }
+
+    private func read(_ planned: PlannedImage) throws -> (ReadyImage, [UInt8]) {
+        var info = stat()
+        guard stat(planned.path, &info) == 0 else { throw CaseStoreError.invalid("cannot read file (\(ImageStore.errnoText()))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw CaseStoreError.invalid("not a regular file") }
+        guard Int(info.st_size) <= Self.maxFileBytes else {
+            throw CaseStoreError.invalid("file is \(info.st_size >> 20) MB, more than \(Self.maxFileBytes >> 20) MB")
+        }
+        guard let data = FileManager.default.contents(atPath: planned.path) else {
+            throw CaseStoreError.invalid("cannot read file")
+        }
+        let bytes = [UInt8](data)
+        let (format, image) = try ImageDecoder.decode(bytes)
+        for (name, roi) in [("liver_roi", planned.liverROI), ("kidney_roi", planned.kidneyROI)] {
+            if let roi, roi.x + roi.width > image.width || roi.y + roi.height > image.height {
+                throw CaseStoreError.invalid("\(name) \(roi.x) \(roi.y) \(roi.width) \(roi.height) lies outside the \(image.width)×\(image.height) image")
+            }
+        }
+        let ready = ReadyImage(planned: planned, sha256: SHA256.hex(bytes), format: format,
+                               width: image.width, height: image.height, channels: image.channels)
+        return (ready, bytes)
+    }
+
+    /// Writes one study; runs inside the caller's transaction. Returns the study id and the images inserted.
+    private static func insert(_ planned: PlannedStudy, _ ready: [ReadyImage], who: String,
+                               hook: (@Sendable (Int) throws -> Void)?, db: Database) throws -> (Int64?, Int) {
+        let now = Date()
+        let fresh = try ready.filter { image in
+            try ImageRecord.filter(Column("sha256") == image.sha256 && Column("frameNumber") == 0).isEmpty(db)
+        }
+        if fresh.isEmpty { return (nil, 0) }
+
+        var patient = try Patient.filter(Column("patientKey") == planned.patientKey).fetchOne(db)
+            ?? Patient(patientKey: planned.patientKey, name: planned.patientName, createdAt: now)
+        if patient.id == nil {
+            try patient.insert(db)
+        } else if patient.name == nil, let name = planned.patientName {
+            patient.name = name
+            try patient.update(db)
+        }
+        var study = try Study.filter(Column("patientId") == patient.id! && Column("studyKey") == planned.studyKey).fetchOne(db)
+            ?? Study(patientId: patient.id!, studyKey: planned.studyKey, studyDate: planned.studyDate,
+                     scanner: planned.scanner, imageCount: 0, status: "new", importedAt: now)
+        if study.id == nil {
+            try study.insert(db)
+        } else {
+            study.studyDate = study.studyDate ?? planned.studyDate
+            study.scanner = study.scanner ?? planned.scanner
+            if study.status == "scored" { study.status = "new" }  // the old score no longer covers every image
+            try study.update(db)
+        }
+        let studyId = study.id!
+
+        for (n, image) in fresh.enumerated() {
+            var record = ImageRecord(
+                studyId: studyId, sha256: image.sha256, frameNumber: 0, frameCount: 1,
+                originalName: (image.planned.path as NSString).lastPathComponent, format: image.format.rawValue,
+                width: image.width, height: image.height, channels: image.channels, scanner: planned.scanner,
+                importedAt: now, view: image.planned.view?.rawValue,
+                viewTaggedBy: image.planned.view == nil ? nil : who,
+                viewTaggedAt: image.planned.view == nil ? nil : now)
+            try record.insert(db)
+            if let view = image.planned.view {
+                var entry = AuditEntry(who: who, action: "tag", entity: "image", entityId: record.id,
+                                       oldValue: nil, newValue: view.rawValue, at: now)
+                try entry.insert(db)
+            }
+            for (kind, rect) in [(ROI.Kind.liver, image.planned.liverROI), (.kidney, image.planned.kidneyROI)] {
+                guard let rect else { continue }
+                var roi = ROI(imageId: record.id!, kind: kind.rawValue, x: rect.x, y: rect.y,
+                              width: rect.width, height: rect.height, createdBy: who, createdAt: now)
+                try roi.insert(db)
+            }
+            try hook?(n + 1)
+        }
+
+        if !planned.references.isEmpty {
+            var reference = try Reference.fetchOne(db, key: studyId) ?? Reference(studyId: studyId)
+            let old = reference
+            reference.histologyFatPct = planned.references.histologyFatPct ?? reference.histologyFatPct
+            reference.reportGrade = planned.references.reportGrade ?? reference.reportGrade
+            reference.capDbm = planned.references.capDbm ?? reference.capDbm
+            reference.mriPdffPct = planned.references.mriPdffPct ?? reference.mriPdffPct
+            if reference != old {
+                try reference.save(db)
+                var entry = AuditEntry(who: who, action: "reference", entity: "study", entityId: studyId,
+                                       oldValue: old.isEmpty ? nil : old.summary, newValue: reference.summary, at: now)
+                try entry.insert(db)
+            }
+        }
+        try db.execute(sql: "UPDATE study SET imageCount = (SELECT COUNT(*) FROM image WHERE studyId = ?) WHERE id = ?",
+                       arguments: [studyId, studyId])
+        var entry = AuditEntry(who: who, action: "import", entity: "study", entityId: studyId,
+                               oldValue: nil, newValue: "\(fresh.count) image\(fresh.count == 1 ? "" : "s")", at: now)
+        try entry.insert(db)
+        return (studyId, fresh.count)
+    }
+}
+
+extension Reference {
+    init(studyId: Int64) { self.init(studyId: studyId, histologyFatPct: nil, reportGrade: nil, capDbm: nil, mriPdffPct: nil) }
+
+    /// A compact text form for the audit log.
+    var summary: String {
+        var parts: [String] = []
+        if let v = histologyFatPct { parts.append("histology \(v)%") }
+        if let v = reportGrade { parts.append("report grade \(v)") }
+        if let v = capDbm { parts.append("CAP \(v) dB/m") }
+        if let v = mriPdffPct { parts.append("MRI-PDFF \(v)%") }
+        return parts.joined(separator: ", ")
+    }
+}

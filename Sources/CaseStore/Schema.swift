@@ -1,0 +1,165 @@
+import GRDB
+
+/// The case database schema as named, append-only migrations. Never edit a shipped step: add one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-cases", migrate: createCases)
+        migrator.registerMigration("v1-scores-reviews-audit", migrate: createScoresReviewsAudit)
+        return migrator
+    }
+
+    private static func createCases(_ db: Database) throws {
+        try db.create(table: "patient") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("patientKey", .text).notNull().unique()
+            t.column("name", .text)
+            t.column("birthDate", .text)
+            t.column("sex", .text)
+            t.column("createdAt", .datetime).notNull()
+        }
+        try db.create(index: "patient_name", on: "patient", columns: ["name"])
+
+        try db.create(table: "study") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("patient", onDelete: .cascade).notNull()
+            t.column("studyKey", .text).notNull()
+            t.column("studyDate", .text)
+            t.column("scanner", .text)
+            t.column("description", .text)
+            t.column("accession", .text)
+            t.column("studyInstanceUID", .text)
+            // Cached from the images, scores and reviews so the worklist sorts 100k studies on an index.
+            t.column("imageCount", .integer).notNull().defaults(to: 0)
+            t.column("status", .text).notNull().defaults(to: "new")
+                .check(sql: "status IN ('new', 'scored', 'reviewed')")
+            t.column("score", .double)
+            t.column("grade", .integer).check(sql: "grade BETWEEN 0 AND 3")
+            t.column("importedAt", .datetime).notNull()
+            t.uniqueKey(["patientId", "studyKey"])
+        }
+        try db.create(index: "study_date", on: "study", columns: ["studyDate"])
+        try db.create(index: "study_scanner", on: "study", columns: ["scanner"])
+        try db.create(index: "study_status_grade", on: "study", columns: ["status", "grade", "score"])
+        try db.create(index: "study_grade_score", on: "study", columns: ["grade", "score"])
+        try db.create(index: "study_score", on: "study", columns: ["score"])
+        try db.create(index: "study_imageCount", on: "study", columns: ["imageCount"])
+        try db.create(index: "study_importedAt", on: "study", columns: ["importedAt"])
+        try db.create(index: "study_uid", on: "study", columns: ["studyInstanceUID"])
+
+        try db.create(table: "image") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .cascade).notNull()
+            t.column("sha256", .text).notNull()
+            t.column("frameNumber", .integer).notNull().defaults(to: 0)
+            t.column("frameCount", .integer).notNull().defaults(to: 1)
+            t.column("originalName", .text).notNull()
+            t.column("format", .text).notNull()
+            t.column("width", .integer).notNull()
+            t.column("height", .integer).notNull()
+            t.column("channels", .integer).notNull()
+            t.column("scanner", .text)
+            t.column("acquisition", .text)  // JSON object of acquisition metadata
+            t.column("importedAt", .datetime).notNull()
+            t.column("view", .text).check(sql: "view IN ('right-intercostal', 'subcostal', 'left-lobe', 'other')")
+            t.column("viewTaggedBy", .text)
+            t.column("viewTaggedAt", .datetime)
+            t.uniqueKey(["sha256", "frameNumber"])
+        }
+        try db.create(index: "image_study_view", on: "image", columns: ["studyId", "view"])
+
+        try db.create(table: "reference") { t in
+            t.primaryKey("studyId", .integer).references("study", onDelete: .cascade)
+            t.column("histologyFatPct", .double).check(sql: "histologyFatPct BETWEEN 0 AND 100")
+            t.column("reportGrade", .integer).check(sql: "reportGrade BETWEEN 0 AND 3")
+            t.column("capDbm", .double)
+            t.column("mriPdffPct", .double).check(sql: "mriPdffPct BETWEEN 0 AND 100")
+        }
+
+        try db.create(table: "roi") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("kind", .text).notNull().check(sql: "kind IN ('liver', 'kidney')")
+            t.column("x", .integer).notNull()
+            t.column("y", .integer).notNull()
+            t.column("width", .integer).notNull().check(sql: "width > 0")
+            t.column("height", .integer).notNull().check(sql: "height > 0")
+            t.column("createdBy", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.uniqueKey(["imageId", "kind"])
+        }
+    }
+
+    private static func createScoresReviewsAudit(_ db: Database) throws {
+        try db.create(table: "imageScore") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("modelName", .text).notNull()
+            t.column("modelSha256", .text).notNull()
+            t.column("score", .double).notNull()
+            t.column("grade", .integer).notNull().check(sql: "grade BETWEEN 0 AND 3")
+            t.column("probs", .text).notNull()  // JSON array of the four grade probabilities
+            t.column("quality", .double)
+            t.column("viewSuggested", .text)
+            t.column("scoredAt", .datetime).notNull()
+        }
+        try db.create(index: "imageScore_image", on: "imageScore", columns: ["imageId", "scoredAt"])
+
+        try db.create(table: "viewScore") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .cascade).notNull()
+            t.column("view", .text).notNull()
+            t.column("modelName", .text).notNull()
+            t.column("modelSha256", .text).notNull()
+            t.column("score", .double).notNull()
+            t.column("sd", .double)
+            t.column("imageCount", .integer).notNull()
+            t.column("grade", .integer).notNull().check(sql: "grade BETWEEN 0 AND 3")
+            t.column("scoredAt", .datetime).notNull()
+        }
+        try db.create(index: "viewScore_study", on: "viewScore", columns: ["studyId", "scoredAt"])
+
+        try db.create(table: "studyScore") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .cascade).notNull()
+            t.column("modelName", .text).notNull()
+            t.column("modelSha256", .text).notNull()
+            t.column("score", .double).notNull()
+            t.column("grade", .integer).notNull().check(sql: "grade BETWEEN 0 AND 3")
+            t.column("fatPct", .double)
+            t.column("flags", .text)  // JSON array of strings
+            t.column("scoredAt", .datetime).notNull()
+        }
+        try db.create(index: "studyScore_study", on: "studyScore", columns: ["studyId", "scoredAt"])
+
+        try db.create(table: "review") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .cascade).notNull()
+            t.column("reader", .text).notNull()
+            t.column("decision", .text).notNull().check(sql: "decision IN ('confirmed', 'overridden')")
+            t.column("grade", .integer).notNull().check(sql: "grade BETWEEN 0 AND 3")
+            t.column("reason", .text)
+            t.column("reviewedAt", .datetime).notNull()
+        }
+        try db.create(index: "review_study", on: "review", columns: ["studyId", "reviewedAt"])
+
+        try db.create(table: "audit") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("at", .datetime).notNull()
+            t.column("who", .text).notNull()
+            t.column("action", .text).notNull()
+            t.column("entity", .text).notNull()
+            t.column("entityId", .integer)
+            t.column("oldValue", .text)
+            t.column("newValue", .text)
+        }
+        try db.create(index: "audit_entity", on: "audit", columns: ["entity", "entityId"])
+        // The audit log is append-only: the database itself refuses edits and deletions.
+        try db.execute(sql: """
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+    }
+}

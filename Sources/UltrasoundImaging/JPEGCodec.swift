@@ -1,0 +1,63 @@
+import CTurboJPEG
+
+/// JPEG through libturbojpeg. Warnings (a truncated stream, bad Huffman data) count as errors:
+/// a partly grey image must never be scored as if it were whole.
+public enum JPEGCodec {
+    static func dimensions(_ bytes: [UInt8]) throws -> (Int, Int) {
+        guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
+        defer { tjDestroy(handle) }
+        var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
+        let rc = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsamp, &colorspace)
+        }
+        guard rc == 0 else { throw ImageError.corrupt(errorText(handle)) }
+        return (Int(w), Int(h))
+    }
+
+    /// Decodes to grey when the JPEG is greyscale, otherwise to RGB.
+    public static func decode(_ bytes: [UInt8]) throws -> PixelImage {
+        guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
+        defer { tjDestroy(handle) }
+        var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
+        let headerRC = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsamp, &colorspace)
+        }
+        guard headerRC == 0 else { throw ImageError.corrupt(errorText(handle)) }
+        try ImageDecoder.checkDimensions(width: Int(w), height: Int(h))
+        let grey = colorspace == Int32(TJCS_GRAY.rawValue)
+        let channels = grey ? 1 : 3
+        let pixelFormat = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
+        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * channels)
+        let rc = bytes.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress,
+                              w, 0, h, pixelFormat, TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+            }
+        }
+        guard rc == 0 else { throw ImageError.corrupt(errorText(handle)) }
+        return PixelImage(width: Int(w), height: Int(h), channels: channels, pixels: pixels)
+    }
+
+    /// Encodes at the given quality (1–100); grey images are written as single-component JPEGs.
+    public static func encode(_ image: PixelImage, quality: Int = 92) throws -> [UInt8] {
+        guard let handle = tjInitCompress() else { throw ImageError.encodeFailed("cannot start the JPEG encoder") }
+        defer { tjDestroy(handle) }
+        let grey = image.channels == 1
+        let pixelFormat = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
+        let subsamp = grey ? Int32(TJSAMP_GRAY.rawValue) : Int32(TJSAMP_444.rawValue)
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let rc = image.pixels.withUnsafeBufferPointer { src in
+            tjCompress2(handle, src.baseAddress, Int32(image.width), 0, Int32(image.height), pixelFormat,
+                        &out, &size, subsamp, Int32(max(1, min(100, quality))), TJFLAG_ACCURATEDCT)
+        }
+        defer { if let out { tjFree(out) } }
+        guard rc == 0, let out else { throw ImageError.encodeFailed(errorText(handle)) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(size)))
+    }
+
+    private static func errorText(_ handle: tjhandle) -> String {
+        guard let cString = tjGetErrorStr2(handle) else { return "unknown JPEG error" }
+        return String(cString: cString)
+    }
+}

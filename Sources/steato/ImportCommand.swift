@@ -1,0 +1,79 @@
+import ArgumentParser
+import CaseStore
+import Foundation
+
+/// Ctrl-C during an import: the first finishes the study in progress and stops; a second exits at once
+/// (the open transaction is then rolled back by SQLite, so only whole studies remain).
+nonisolated(unsafe) private var interruptRequests: Int32 = 0
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import JPEG and PNG files, folders and manifest.csv files into the case database.",
+        discussion: """
+            Folders are read recursively. A folder holding manifest.csv is imported by its manifest; other files are \
+            grouped by folder (patient/study/file; a flat folder is one study). Each study is written in one \
+            transaction. Rejected files are listed as 'path: reason'; the exit status is non-zero when any was rejected.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "Files, folders or manifest.csv files.", completion: .file())
+    var paths: [String]
+
+    func run() throws {
+        let store = try database.open()
+        let plan = ImportPlanner.plan(paths: paths)
+        let importer = Importer(store: store)
+        signal(SIGINT) { _ in
+            interruptRequests += 1
+            if interruptRequests > 1 { _exit(130) }
+        }
+        defer { signal(SIGINT, SIG_DFL) }
+
+        let progress = ProgressLine(enabled: stderrIsTerminal)
+        let summary = importer.run(plan, shouldStop: { interruptRequests > 0 }) { event in
+            switch event {
+            case let .rejected(rejection):
+                progress.clear()
+                printError(rejection.description)
+            case let .study(outcome):
+                if !progress.enabled, outcome.imported + outcome.duplicates > 0 {
+                    printError("study \(outcome.studyKey) of patient \(outcome.patientKey): \(outcome.imported) imported, \(outcome.duplicates) duplicate")
+                }
+            case let .progress(done, total):
+                progress.show(done: done, total: total, label: "images")
+            }
+        }
+        progress.clear()
+        print("\(count(summary.imported, "image")) imported in \(count(summary.studiesImported, "study", "studies")), "
+              + "\(count(summary.duplicates, "duplicate")), \(summary.rejected) rejected")
+        if summary.interrupted {
+            printError("steato: import interrupted; the studies listed above are complete, the rest were not started")
+            throw ExitCode(130)
+        }
+        if summary.rejected > 0 { throw ExitCode.failure }
+    }
+}
+
+/// A one-line progress bar on a terminal; silent when stderr is not one.
+final class ProgressLine {
+    let enabled: Bool
+    private var visible = false
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(done: Int, total: Int, label: String) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) \(label)\u{1B}[K".utf8))
+        visible = true
+    }
+
+    func clear() {
+        guard visible else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        visible = false
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Steato: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steato",
+        abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
+        discussion: "With no subcommand, prints the worklist of the case database.",
+        subcommands: [ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self],
+        defaultSubcommand: ListCommand.self
+    )
+
+    static func main() {
+        umask(0o077)  // everything we write holds patient data: owner only
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command that touches the case database takes.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The case database (default: $STEATO_DB, else $XDG_DATA_HOME/steatoscope/cases.sqlite).", valueName: "path"))
+    var db: String?
+}
