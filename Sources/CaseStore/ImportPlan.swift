@@ -47,6 +47,8 @@ public struct PlannedStudy: Sendable, Equatable {
     public var wholeOrNothing: Bool
     /// Problems found while planning; a study with any is not imported.
     public var problems: [Rejection] = []
+    /// Manifest rows of this study too broken to become a planned image.
+    public var invalidRows = 0
 }
 
 public struct ImportPlan: Sendable {
@@ -144,7 +146,9 @@ public enum ImportPlanner {
         for problem in manifest.rowErrors {
             let rejection = Rejection(path: "\(display):row \(problem.line)", reason: problem.reason)
             if let patient = problem.patientKey, let study = problem.studyKey {
-                plan.studies[studyIndex(patient: patient, study: study)].problems.append(rejection)
+                let i = studyIndex(patient: patient, study: study)
+                plan.studies[i].problems.append(rejection)
+                plan.studies[i].invalidRows += 1
             } else {
                 plan.rejections.append(rejection)
             }

@@ -92,7 +92,7 @@ public final class Importer: @unchecked Sendable {
         }
         for problem in problems { onEvent(.rejected(problem)) }
         if study.wholeOrNothing && !problems.isEmpty {
-            outcome.rejected = study.images.count
+            outcome.rejected = study.images.count + study.invalidRows
             outcome.duplicates = 0
             onEvent(.rejected(Rejection(path: "study \(study.studyKey) of patient \(study.patientKey)",
                                         reason: "not imported (\(problems.count) problem\(problems.count == 1 ? "" : "s") above)")))

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Testing
+import UltrasoundImaging
+@testable import CaseStore
+
+@Suite struct StoreQueryTests {
+    func populated(_ scratch: Scratch) throws -> CaseStore {
+        let rows = ["image,patient_id,study_id,patient_name,scanner,view,report_grade"] + (0..<12).map { i in
+            scratch.image("m/\(i).png", seed: i)
+            return "\(i).png,P\(i % 4),S\(i),Name \(i % 4),\(i % 2 == 0 ? "GE" : "Siemens"),\(i % 3 == 0 ? "subcostal" : ""),\(i % 4)"
+        }
+        let manifest = scratch.text("m/manifest.csv", rows.joined(separator: "\n"))
+        let store = try scratch.openStore()
+        #expect(ImportRun(store, [manifest]).summary.imported == 12)
+        return store
+    }
+
+    @Test func worklistSortsFiltersAndPages() throws {
+        let scratch = Scratch()
+        let store = try populated(scratch)
+        #expect(try store.worklistCount(WorklistQuery()) == 12)
+        #expect(try store.worklistCount(WorklistQuery(text: "siemens")) == 6)
+        #expect(try store.worklistCount(WorklistQuery(text: "name 1")) == 3)
+        let page = try store.worklist(WorklistQuery(sort: .patient, offset: 3, limit: 4))
+        #expect(page.map(\.patientKey) == ["P1", "P1", "P1", "P2"])
+        let last = try store.worklist(WorklistQuery(sort: .id, descending: true, limit: 1))
+        #expect(last.first?.studyKey == "S11")
+        let tagged = try store.worklist(WorklistQuery(sort: .id, limit: 1))
+        #expect(tagged.first?.viewCounts == ["subcostal": 1])
+    }
+
+    @Test func triageShowsTheMostSevereUnreviewedFirst() throws {
+        let scratch = Scratch()
+        let store = try populated(scratch)
+        try store.write { db in
+            try db.execute(sql: "UPDATE study SET status = 'scored', grade = 3, score = 2.9 WHERE studyKey = 'S1'")
+            try db.execute(sql: "UPDATE study SET status = 'reviewed', grade = 3, score = 3.0 WHERE studyKey = 'S2'")
+            try db.execute(sql: "UPDATE study SET status = 'scored', grade = 2, score = 2.1 WHERE studyKey = 'S3'")
+        }
+        let order = try store.worklist(WorklistQuery(sort: .triage, limit: 3)).map(\.studyKey)
+        #expect(order == ["S1", "S3", "S0"])
+    }
+
+    @Test func taggingWritesTheAuditLog() throws {
+        let scratch = Scratch()
+        let store = try populated(scratch)
+        let image = try store.findImage("2")
+        try store.tag(imageIds: [image.id!], view: .leftLobe, who: "reader1")
+        try store.tag(imageIds: [image.id!], view: .leftLobe, who: "reader1")  // no change, no entry
+        try store.tag(imageIds: [image.id!], view: nil, who: "reader2")
+        let entries = try store.audit(entity: "image", id: image.id!)
+        #expect(entries.map { "\($0.who):\($0.oldValue ?? "-")→\($0.newValue ?? "-")" } == ["reader1:-→left-lobe", "reader2:left-lobe→-"])
+        let prefix = String(image.sha256.prefix(8))
+        #expect(try store.findImage(prefix).id == image.id)
+    }
+
+    @Test func ambiguousAndMissingStudiesAreNamed() throws {
+        let scratch = Scratch()
+        let store = try populated(scratch)
+        #expect(throws: CaseStoreError.notFound("study NOPE")) { try store.findStudy("NOPE") }
+    }
+
+    @Test func anonymisedExportCarriesNoNamesOrIdentifiers() throws {
+        let scratch = Scratch()
+        let store = try populated(scratch)
+        let plain = try store.exportStudies(anonymize: false)
+        #expect(plain.count == 12 && plain[0].patient_name == "Name 0" && plain[0].images[0].file == "0.png")
+        let anonymous = try store.exportStudies(anonymize: true)
+        let csv = try ExportCSV.render(anonymous)
+        #expect(!csv.contains("Name ") && !csv.contains(",P1,") && !csv.contains(",S1,"))
+        #expect(anonymous.map(\.patient_id).prefix(5) == ["ANON-0001", "ANON-0002", "ANON-0003", "ANON-0004", "ANON-0001"])
+        #expect(anonymous[0].images[0].file.hasPrefix("image-"))
+        #expect(anonymous[0].images[0].sha256 == plain[0].images[0].sha256)
+        #expect(csv.split(separator: "\n").count == 13)
+    }
+}

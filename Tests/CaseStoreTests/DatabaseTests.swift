@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import Testing
+@testable import CaseStore
+
+@Suite struct DatabaseTests {
+    @Test func migratesAnEmptyFileAndCreatesItPrivate() throws {
+        let scratch = Scratch()
+        let store = try scratch.openStore()
+        let tables = try store.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
+        }
+        #expect(tables == ["audit", "image", "imageScore", "patient", "reference", "review", "roi", "study", "studyScore", "viewScore"])
+        let applied = try store.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        #expect(applied == ["v1-cases", "v1-scores-reviews-audit"])
+        let mode = try FileManager.default.attributesOfItem(atPath: scratch.dbPath)[.posixPermissions] as! Int
+        #expect(mode == 0o600)
+        let journal = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+        let foreignKeys = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(foreignKeys == 1)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func reopeningKeepsDataAndTightensPermissions() throws {
+        let scratch = Scratch()
+        do { _ = try scratch.openStore() }
+        chmod(scratch.dbPath, 0o644)
+        let store = try scratch.openStore()
+        let mode = try FileManager.default.attributesOfItem(atPath: scratch.dbPath)[.posixPermissions] as! Int
+        #expect(mode == 0o600)
+        #expect(try store.worklistCount(WorklistQuery()) == 0)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsOneClearError() throws {
+        let scratch = Scratch()
+        let path = scratch.text("junk.sqlite", String(repeating: "not a database ", count: 100))
+        #expect {
+            try CaseStore(path: path)
+        } throws: { error in
+            "\(error)".contains("junk.sqlite") && "\(error)".contains("not a SQLite database")
+        }
+    }
+
+    @Test func pathComesFromFlagThenEnvironmentThenXDG() {
+        #expect(CaseStore.resolvePath(explicit: "/a.sqlite", environment: ["STEATO_DB": "/b.sqlite"]) == "/a.sqlite")
+        #expect(CaseStore.resolvePath(explicit: nil, environment: ["STEATO_DB": "/b.sqlite", "XDG_DATA_HOME": "/x"]) == "/b.sqlite")
+        #expect(CaseStore.resolvePath(explicit: nil, environment: ["XDG_DATA_HOME": "/x", "HOME": "/h"]) == "/x/steatoscope/cases.sqlite")
+        #expect(CaseStore.resolvePath(explicit: nil, environment: ["HOME": "/h"]) == "/h/.local/share/steatoscope/cases.sqlite")
+    }
+
+    @Test func theAuditLogIsAppendOnly() throws {
+        let scratch = Scratch()
+        let store = try scratch.openStore()
+        try store.write { db in
+            var entry = AuditEntry(who: "t", action: "test", entity: "study", entityId: 1, oldValue: nil, newValue: "x")
+            try entry.insert(db)
+        }
+        #expect(throws: (any Error).self) {
+            try store.write { db in try db.execute(sql: "UPDATE audit SET newValue = 'y'") }
+        }
+        #expect(throws: (any Error).self) {
+            try store.write { db in try db.execute(sql: "DELETE FROM audit") }
+        }
+        #expect(try store.read { db in try AuditEntry.fetchCount(db) } == 1)
+    }
+}
