@@ -8,8 +8,11 @@ public final class CaseStore: Sendable {
     public let pool: DatabasePool
     public let images: ImageStore
 
-    /// How long a writer waits for another process's transaction before giving up.
-    public static let busyTimeout: TimeInterval = 30
+    /// How long a writer waits for another process's transaction before giving up
+    /// (30 s; `STEATO_BUSY_TIMEOUT` seconds overrides it, which the tests use).
+    public static var busyTimeout: TimeInterval {
+        ProcessInfo.processInfo.environment["STEATO_BUSY_TIMEOUT"].flatMap(TimeInterval.init) ?? 30
+    }
 
     /// `--db`, then `STEATO_DB`, then `$XDG_DATA_HOME/steatoscope/cases.sqlite`, then `~/.local/share/…`.
     public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -56,7 +59,7 @@ public final class CaseStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: absolute, configuration: config)
-            try Schema.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch let error as DatabaseError {
             throw Self.translate(error, path: absolute)
         }
@@ -75,6 +78,22 @@ public final class CaseStore: Sendable {
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    /// GRDB reads which steps are applied outside the steps' own transactions, so two processes opening a
+    /// new file at once can both try a step; the loser's transaction rolls back and it tries again.
+    private static func migrate(_ pool: DatabasePool) throws {
+        let migrator = Schema.migrator
+        for attempt in 1...5 {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                if try pool.read(migrator.hasCompletedMigrations) { return }
+                if attempt == 5 { throw error }
+                usleep(useconds_t(20_000 * attempt))
+            }
+        }
     }
 
     private static func createPrivateFile(_ path: String) throws {

@@ -18,15 +18,23 @@ public struct StudyDetail: Sendable {
 }
 
 extension CaseStore {
-    /// Finds a study by database id or by its study id; a study id shared by several patients is ambiguous.
+    /// Finds a study by database id, by `PATIENT/STUDY`, or by its study id alone when only one patient has it.
     public func findStudy(_ token: String) throws -> Study {
         try read { db in
             if let id = Int64(token), let study = try Study.fetchOne(db, key: id) { return study }
+            if let slash = token.firstIndex(of: "/") {
+                let patientKey = String(token[..<slash]), studyKey = String(token[token.index(after: slash)...])
+                let sql = """
+                    SELECT study.* FROM study JOIN patient ON patient.id = study.patientId
+                    WHERE patient.patientKey = ? AND study.studyKey = ?
+                    """
+                if let study = try Study.fetchOne(db, sql: sql, arguments: [patientKey, studyKey]) { return study }
+            }
             let matches = try Study.filter(Column("studyKey") == token).fetchAll(db)
             if matches.count == 1 { return matches[0] }
             if matches.isEmpty { throw CaseStoreError.notFound("study \(token)") }
             let ids = matches.compactMap(\.id).map(String.init).joined(separator: ", ")
-            throw CaseStoreError.ambiguous("study \(token): several patients have a study with this id; use the number (\(ids))")
+            throw CaseStoreError.ambiguous("study \(token): several patients have a study with this id; use PATIENT/STUDY or the number (\(ids))")
         }
     }
 

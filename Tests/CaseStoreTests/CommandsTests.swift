@@ -75,3 +75,16 @@ import UltrasoundImaging
         #expect(csv.split(separator: "\n").count == 13)
     }
 }
+
+@Suite struct StudyLookupTests {
+    @Test func aStudyIdSharedByPatientsNeedsThePatient() throws {
+        let scratch = Scratch()
+        scratch.image("in/P1/S1/a.png", seed: 1)
+        scratch.image("in/P2/S1/b.png", seed: 2)
+        let store = try scratch.openStore()
+        _ = ImportRun(store, [scratch.root + "/in"])
+        #expect { try store.findStudy("S1") } throws: { "\($0)".contains("use PATIENT/STUDY or the number (1, 2)") }
+        #expect(try store.findStudy("P2/S1").id == 2)
+        #expect(try store.findStudy("1").studyKey == "S1")
+    }
+}
