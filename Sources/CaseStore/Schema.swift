@@ -43,6 +43,9 @@ enum Schema {
         try db.create(index: "study_status_grade", on: "study", columns: ["status", "grade", "score"])
         try db.create(index: "study_grade_score", on: "study", columns: ["grade", "score"])
         try db.create(index: "study_score", on: "study", columns: ["score"])
+        // The triage order (unreviewed first, most severe first) read straight off an index.
+        try db.execute(sql: "CREATE INDEX study_triage ON study((status = 'reviewed'), grade DESC, score DESC, id)")
+        try db.create(index: "study_status_id", on: "study", columns: ["status", "id"])
         try db.create(index: "study_imageCount", on: "study", columns: ["imageCount"])
         try db.create(index: "study_importedAt", on: "study", columns: ["importedAt"])
         try db.create(index: "study_uid", on: "study", columns: ["studyInstanceUID"])

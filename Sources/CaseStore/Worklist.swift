@@ -35,7 +35,8 @@ public enum WorklistSort: String, CaseIterable, Sendable {
         case .status: return "study.status, study.id"
         case .grade: return "study.grade, study.score, study.id"
         case .score: return "study.score, study.id"
-        case .triage: return "(study.status = 'reviewed'), study.grade DESC NULLS LAST, study.score DESC NULLS LAST, study.id"
+        // SQLite sorts NULL lowest, so DESC already puts unscored studies last, as the index does.
+        case .triage: return "(study.status = 'reviewed'), study.grade DESC, study.score DESC, study.id"
         }
     }
 }
