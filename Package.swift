@@ -26,19 +26,22 @@ let package = Package(
                        providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
 
         .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG"]),
+        // The simulator's inner loops are optimised even in debug builds, so tests and cohorts stay fast.
+        .target(name: "Phantom", dependencies: ["UltrasoundImaging"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging",
+            "CaseStore", "UltrasoundImaging", "Phantom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
         .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging"]),
+        .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
     ]
 )

@@ -56,24 +56,31 @@ struct ImportCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on a terminal; silent when stderr is not one.
-final class ProgressLine {
+/// A one-line progress bar on a terminal; silent when stderr is not one. Safe to call from workers.
+final class ProgressLine: @unchecked Sendable {
     let enabled: Bool
     private var visible = false
+    private var lastFilled = -1
+    private let lock = NSLock()
     init(enabled: Bool) { self.enabled = enabled }
 
     func show(done: Int, total: Int, label: String) {
         guard enabled, total > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
         let width = 30
         let filled = width * done / total
+        guard filled != lastFilled || done == total || done % 10 == 0 else { return }
+        lastFilled = filled
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) \(label)\u{1B}[K".utf8))
         visible = true
     }
 
     func clear() {
+        lock.lock(); defer { lock.unlock() }
         guard visible else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         visible = false
+        lastFilled = -1
     }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import UltrasoundImaging
+
+/// Lays out the organs of each view for a patient: the same layout for every frame of one view in one
+/// study (the probe stays put), new per study.
+enum Anatomy {
+    static func scene(for view: View, patient: SimulatedPatient, depthCm: Double, halfWidthCm: Double,
+                      rng: inout RandomSource) -> Scene {
+        var scene = Scene()
+        scene.skin = rng.uniform(0.1, 0.2)
+        scene.subcutaneousFat = patient.subcutaneousFatCm * rng.uniform(0.85, 1.15)
+        scene.muscle = patient.muscleCm * rng.uniform(0.85, 1.15)
+        scene.septumSpacing = rng.uniform(0.25, 0.5)
+        let top = scene.layersDepth + 0.3
+        switch view {
+        case .rightIntercostal, .other:
+            rightIntercostal(&scene, patient: patient, top: top, depth: depthCm, halfWidth: halfWidthCm, rng: &rng)
+        case .subcostal: subcostal(&scene, top: top, depth: depthCm, rng: &rng)
+        case .leftLobe: leftLobe(&scene, top: top, depth: depthCm, rng: &rng)
+        }
+        return scene
+    }
+
+    /// Liver with portal veins (echogenic walls), often the right kidney, sometimes a rib shadow or the gallbladder.
+    private static func rightIntercostal(_ scene: inout Scene, patient: SimulatedPatient, top: Double, depth: Double,
+                                         halfWidth: Double, rng: inout RandomSource) {
+        if rng.chance(0.45) {
+            let side = rng.chance(0.5) ? -1.0 : 1.0
+            scene.ribs.append((x: side * rng.uniform(2.5, 4.0), halfWidth: rng.uniform(0.5, 0.9)))
+        }
+        if rng.chance(0.2) {
+            let cx = rng.uniform(-3, 3), cy = top + rng.uniform(1.5, 3.0)
+            let rx = rng.uniform(2.2, 3.4), ry = rng.uniform(0.9, 1.5), a = rng.uniform(-20, 20)
+            scene.shapes.append(.ellipse(cx, cy, rx + 0.12, ry + 0.12, degrees: a, .vesselWall))
+            scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .bile))
+        }
+        addPortalVeins(&scene, count: 3 + Int(rng.next() % 4), top: top, bottom: min(depth - 2, top + 9), rng: &rng)
+        if rng.chance(patient.kidneyVisibleChance) {
+            let side = rng.chance(0.6) ? 1.0 : -1.0
+            // A narrow (linear) field shows the kidney's pole at one side, the liver at the other.
+            let cx = side * (halfWidth < 4 ? rng.uniform(1.6, 2.0) : rng.uniform(0.25, 0.7)) * halfWidth
+            addKidney(&scene, cx: cx, cy: min(depth - 2.8, top + rng.uniform(5.5, 8.5)), narrow: halfWidth < 4, rng: &rng)
+        }
+    }
+
+    /// Hepatic veins converging on the IVC, the diaphragm as a bright curve deep.
+    private static func subcostal(_ scene: inout Scene, top: Double, depth: Double, rng: inout RandomSource) {
+        let cx = rng.uniform(-1.2, 1.2), cy = min(depth - 4, top + rng.uniform(6, 8.5))
+        let radius = rng.uniform(8, 12), dome = min(depth - 1.0, cy + rng.uniform(2.5, 4.5))
+        scene.diaphragm = (cx: rng.uniform(-2, 2), cy: dome - radius, radius: radius)
+        if rng.chance(0.15) {
+            let gx = rng.uniform(-4, -1.5), gy = top + rng.uniform(1.5, 2.5)
+            scene.shapes.append(.ellipse(gx, gy, 2.6, 1.2, degrees: rng.uniform(-25, 25), .vesselWall))
+            scene.shapes.append(.ellipse(gx, gy, 2.48, 1.08, degrees: 0, .bile))
+        }
+        let ivc = rng.uniform(0.9, 1.3)
+        scene.shapes.append(.ellipse(cx, cy, ivc + 0.05, ivc * 0.8 + 0.05, .hepaticWall))
+        scene.shapes.append(.ellipse(cx, cy, ivc, ivc * 0.8, .blood))
+        for angle in [rng.uniform(-70, -40), rng.uniform(-15, 15), rng.uniform(40, 70)] {
+            let a = angle * Double.pi / 180, length = rng.uniform(4.5, 7.5)
+            let ex = cx + sin(a) * length, ey = cy - cos(a) * length
+            let mx = cx + sin(a) * length * 0.45, my = cy - cos(a) * length * 0.45
+            let r0 = rng.uniform(0.4, 0.6), r1 = r0 * 0.55
+            for (x0, y0, x1, y1, r) in [(cx, cy, mx, my, r0), (mx, my, ex, ey, r1)] {
+                scene.shapes.append(Scene.Shape(form: .capsule(x0: x0, y0: y0, x1: x1, y1: y1, radius: r + 0.05), tissue: .hepaticWall))
+                scene.shapes.append(Scene.Shape(form: .capsule(x0: x0, y0: y0, x1: x1, y1: y1, radius: r), tissue: .blood))
+            }
+        }
+        addPortalVeins(&scene, count: 1 + Int(rng.next() % 3), top: top, bottom: cy, rng: &rng)
+    }
+
+    /// A thinner lobe; beneath it pancreas and bowel, the aorta and a vertebral body.
+    private static func leftLobe(_ scene: inout Scene, top: Double, depth: Double, rng: inout RandomSource) {
+        let edge = top + rng.uniform(4.0, 6.5)
+        scene.lobeEdge = (a: edge, b: rng.uniform(-0.15, 0.15), c: rng.uniform(0.004, 0.02))
+        let aortaY = min(depth - 3, edge + rng.uniform(2.2, 3.5)), r = rng.uniform(0.8, 1.1)
+        scene.shapes.append(Scene.Shape(form: .capsule(x0: -12, y0: aortaY, x1: 12, y1: aortaY + rng.uniform(-0.5, 0.5), radius: r + 0.14), tissue: .vesselWall))
+        scene.shapes.append(Scene.Shape(form: .capsule(x0: -12, y0: aortaY, x1: 12, y1: aortaY, radius: r), tissue: .blood))
+        scene.shapes.append(.ellipse(rng.uniform(-1, 1), min(depth - 0.5, aortaY + r + 1.6), 2.6, 0.35, .bone))
+        addPortalVeins(&scene, count: 2 + Int(rng.next() % 3), top: top, bottom: edge - 0.5, rng: &rng)
+    }
+
+    private static func addPortalVeins(_ scene: inout Scene, count: Int, top: Double, bottom: Double, rng: inout RandomSource) {
+        guard bottom > top + 0.5 else { return }
+        for _ in 0..<count {
+            let x = rng.uniform(-5, 5), y = rng.uniform(top + 0.6, bottom)
+            let r = rng.uniform(0.15, 0.5), wall = rng.uniform(0.07, 0.13)
+            if rng.chance(0.5) {
+                let a = rng.uniform(0, Double.pi), length = rng.uniform(1.0, 3.5)
+                let dx = cos(a) * length / 2, dy = sin(a) * length / 2
+                scene.shapes.append(Scene.Shape(form: .capsule(x0: x - dx, y0: y - dy, x1: x + dx, y1: y + dy, radius: r + wall), tissue: .portalWall))
+                scene.shapes.append(Scene.Shape(form: .capsule(x0: x - dx, y0: y - dy, x1: x + dx, y1: y + dy, radius: r), tissue: .blood))
+            } else {
+                let squash = rng.uniform(0.6, 1.0), a = rng.uniform(0, 180)
+                scene.shapes.append(.ellipse(x, y, r + wall, r * squash + wall, degrees: a, .portalWall))
+                scene.shapes.append(.ellipse(x, y, r, r * squash, degrees: a, .blood))
+            }
+        }
+    }
+
+    /// The right kidney in long axis: perirenal fat, cortex, darker medullary pyramids, bright sinus.
+    private static func addKidney(_ scene: inout Scene, cx: Double, cy: Double, narrow: Bool, rng: inout RandomSource) {
+        // In a narrow (linear) field only an obliquely cut pole shows beside the liver.
+        let rx = rng.uniform(4.6, 5.6), ry = rng.uniform(2.1, 2.7)
+        let a = narrow ? (rng.chance(0.5) ? 1 : -1) * rng.uniform(18, 30) : rng.uniform(-25, 25)
+        scene.shapes.append(.ellipse(cx, cy, rx + 0.3, ry + 0.3, degrees: a, .kidneyCapsule))
+        scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .kidneyCortex))
+        let ar = a * Double.pi / 180
+        for i in 0..<6 {
+            let t = (Double(i) + 0.5) / 6 * 2 * Double.pi
+            let u = cos(t) * rx * 0.62, v = sin(t) * ry * 0.55
+            let px = cx + u * cos(ar) - v * sin(ar), py = cy + u * sin(ar) + v * cos(ar)
+            scene.shapes.append(.ellipse(px, py, 0.55, 0.4, degrees: a + t * 180 / Double.pi, .kidneyMedulla))
+        }
+        scene.shapes.append(.ellipse(cx, cy, rx * 0.55, ry * 0.38, degrees: a, .kidneySinus))
+    }
+
+    /// Where a kidney-cortex box and a liver box at the same depth can go, for the hepatorenal index:
+    /// centres (cm) whose whole box lies in one tissue, or nil when the view has no visible cortex.
+    static func hepatorenalBoxes(_ scene: Scene, halfSize: Double, isInside: (Double, Double) -> Bool)
+        -> (liver: (x: Double, y: Double), kidney: (x: Double, y: Double))? {
+        func uniform(_ x: Double, _ y: Double, _ tissue: Tissue) -> Bool {
+            for i in -2...2 { for j in -2...2 {
+                let px = x + Double(i) * halfSize / 2, py = y + Double(j) * halfSize / 2
+                guard isInside(px, py), scene.tissue(x: px, y: py, z: py, texture: 0) == tissue else { return false }
+            } }
+            return true
+        }
+        for y in stride(from: scene.layersDepth + 3, through: 16, by: 0.1) {
+            for x in stride(from: -6.0, through: 6.0, by: 0.1) where uniform(x, y, .kidneyCortex) {
+                // The liver box sits beside the cortex at the same depth, or up to 6 mm above it.
+                for dy in [0.0, -0.3, -0.6] {
+                    for dx in stride(from: 1.0, through: 4.0, by: 0.2) {
+                        for candidate in [x - dx, x + dx] where uniform(candidate, y + dy, .liver) {
+                            return ((candidate, y + dy), (x, y))
+                        }
+                    }
+                }
+            }
+        }
+        return nil
+    }
+}

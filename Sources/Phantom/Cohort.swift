@@ -1,0 +1,117 @@
+import Foundation
+import UltrasoundImaging
+
+/// A simulated cohort written as JPEGs plus a manifest.csv in the DESIGN.md contract.
+public enum Cohort {
+    public struct Options: Sendable {
+        public var patients: Int
+        public var seed: UInt64
+        public var scanners: [ScannerProfile] = ScannerProfile.all
+        public var views: [View] = View.liverViews
+        public var imagesPerView = 3
+        public var studiesPerPatient = 1
+        public var jpegQuality = 90
+        /// Patient numbering starts here (so several cohorts can share a database).
+        public var firstPatient = 1
+        public init(patients: Int, seed: UInt64) { self.patients = patients; self.seed = seed }
+    }
+
+    /// One manifest row.
+    public struct Row: Sendable {
+        public var image: String
+        public var patientID: String
+        public var studyID: String
+        public var studyDate: String
+        public var scanner: String
+        public var view: View
+        public var histologyFatPct: Double
+        public var reportGrade: Int
+        public var capDbm: Double
+        public var liverROI: Rect?
+        public var kidneyROI: Rect?
+    }
+
+    public static let manifestHeader = "image,patient_id,study_id,study_date,scanner,view,histology_fat_pct,report_grade,cap_dbm,liver_roi,kidney_roi"
+
+    /// The exams of a cohort, before any image is drawn.
+    public static func exams(_ options: Options) -> [(exam: Exam, studyID: String, reportGrade: Int, cap: Double)] {
+        var result: [(Exam, String, Int, Double)] = []
+        for p in 0..<options.patients {
+            let number = options.firstPatient + p
+            let patient = SimulatedPatient(index: number, seed: options.seed)
+            var rng = RandomSource(seed: options.seed, 3, UInt64(number))
+            let firstScanner = Int(rng.next() % UInt64(options.scanners.count))
+            for k in 0..<options.studiesPerPatient {
+                let profile = options.scanners[(firstScanner + k) % options.scanners.count]
+                let day = Int(rng.next() % 360)
+                let date = String(format: "2025-%02d-%02d", 1 + day / 30, 1 + day % 28)
+                let exam = Exam(patient: patient, profile: profile, date: date, seed: rng.next())
+                let report = Steatosis.readerGrade(trueGrade: patient.grade.rawValue, rng: &rng)
+                let cap = Steatosis.cap(fatPercent: patient.fatPercent, rng: &rng)
+                result.append((exam, String(format: "SIM%05d-%d", number, k + 1), report, (cap * 10).rounded() / 10))
+            }
+        }
+        return result
+    }
+
+    /// Draws every image (on all cores), writes them under `directory`, then manifest.csv.
+    /// Deterministic for a seed: the same options give the same bytes.
+    public static func write(_ options: Options, to directory: String,
+                             progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> [Row] {
+        let exams = exams(options)
+        struct Job { var examIndex: Int; var view: View; var frame: Int }
+        let jobs = exams.indices.flatMap { e in
+            options.views.flatMap { v in (0..<options.imagesPerView).map { Job(examIndex: e, view: v, frame: $0) } }
+        }
+        let results = ResultSlots<Row>(count: jobs.count)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            let job = jobs[i]
+            let (exam, studyID, report, cap) = exams[job.examIndex]
+            let patientID = String(format: "SIM%05d", exam.patient.index)
+            let relative = "\(patientID)/\(studyID)/\(job.view.rawValue)-\(job.frame + 1).jpg"
+            do {
+                let frame = exam.frame(view: job.view, index: job.frame)
+                let bytes = try JPEGCodec.encode(frame.image, quality: options.jpegQuality)
+                let path = directory + "/" + relative
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+                }
+                results.set(i, .success(Row(
+                    image: relative, patientID: patientID, studyID: studyID, studyDate: exam.date,
+                    scanner: exam.profile.id, view: job.view, histologyFatPct: (exam.patient.fatPercent * 10).rounded() / 10,
+                    reportGrade: report, capDbm: cap, liverROI: frame.liverROI, kidneyROI: frame.kidneyROI)))
+            } catch {
+                results.set(i, .failure(error))
+            }
+            progress(results.completed, jobs.count)
+        }
+        let rows = try results.values()
+        let manifest = ([manifestHeader] + rows.map(manifestLine)).joined(separator: "\n") + "\n"
+        try manifest.write(toFile: directory + "/manifest.csv", atomically: true, encoding: .utf8)
+        return rows
+    }
+
+    static func manifestLine(_ r: Row) -> String {
+        [r.image, r.patientID, r.studyID, r.studyDate, r.scanner, r.view.rawValue,
+         String(r.histologyFatPct), String(r.reportGrade), String(r.capDbm),
+         r.liverROI?.manifestText ?? "", r.kidneyROI?.manifestText ?? ""].joined(separator: ",")
+    }
+}
+
+/// Results written from concurrent workers, each into its own slot.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    private(set) var completed = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: Result<T, Error>) {
+        lock.lock(); slots[i] = value; completed += 1; lock.unlock()
+    }
+
+    func values() throws -> [T] { try slots.map { try $0!.get() } }
+}
