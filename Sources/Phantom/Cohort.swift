@@ -13,6 +13,8 @@ public enum Cohort {
         public var jpegQuality = 90
         /// Patient numbering starts here (so several cohorts can share a database).
         public var firstPatient = 1
+        /// Cycle the true grades 0, 1, 2, 3, … over the patients instead of drawing them.
+        public var balancedGrades = false
         public init(patients: Int, seed: UInt64) { self.patients = patients; self.seed = seed }
     }
 
@@ -38,7 +40,7 @@ public enum Cohort {
         var result: [(Exam, String, Int, Double)] = []
         for p in 0..<options.patients {
             let number = options.firstPatient + p
-            let patient = SimulatedPatient(index: number, seed: options.seed)
+            let patient = SimulatedPatient(index: number, seed: options.seed, grade: options.balancedGrades ? p % 4 : nil)
             var rng = RandomSource(seed: options.seed, 3, UInt64(number))
             let firstScanner = Int(rng.next() % UInt64(options.scanners.count))
             for k in 0..<options.studiesPerPatient {

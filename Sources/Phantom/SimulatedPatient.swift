@@ -16,10 +16,11 @@ public struct SimulatedPatient: Sendable {
 
     public var grade: Grade { Grade(fatPercent: fatPercent) }
 
-    /// Draws a patient; grades are equally likely, fat is uniform within the grade.
-    public init(index: Int, seed: UInt64) {
+    /// Draws a patient; grades are equally likely (or `grade` when given), fat is uniform within the grade.
+    public init(index: Int, seed: UInt64, grade fixedGrade: Int? = nil) {
         var rng = RandomSource(seed: seed, 1, UInt64(index))
-        let grade = Int(rng.next() % 4)
+        let drawn = Int(rng.next() % 4)
+        let grade = fixedGrade ?? drawn
         let ranges: [(Double, Double)] = [(0, 5), (5, 33), (33, 66), (66, 92)]
         self.init(index: index, fatPercent: rng.uniform(ranges[grade].0, ranges[grade].1), rng: &rng)
     }

@@ -9,7 +9,9 @@ struct SimulateCommand: ParsableCommand {
         abstract: "Simulate a cohort of B-mode liver ultrasound studies (JPEGs and manifest.csv).",
         discussion: "Scanners: \(ScannerProfile.all.map(\.id).joined(separator: ", ")). The same seed gives the same bytes.")
 
-    @Option(help: "Output folder.") var out: String
+    @Option(help: "Output folder.") var out: String?
+    @Option(help: "Instead of a cohort, write a PNG contact sheet (grades × scanners × views) to this file.")
+    var contactSheet: String?
     @Option(help: "Number of patients.") var patients = 10
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Comma-separated scanner profiles (default: all).") var scanners: String?
@@ -18,8 +20,17 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Studies per patient, each on a different scanner.") var studiesPerPatient = 1
     @Option(help: "Number of the first patient.") var firstPatient = 1
     @Option(help: "JPEG quality (1–100).") var quality = 90
+    @Flag(help: "Cycle the true grades healthy, mild, moderate, severe over the patients.") var balanced = false
 
     func run() throws {
+        if let contactSheet {
+            do {
+                try Data(try PNGCodec.encode(ContactSheet.render())).write(to: URL(fileURLWithPath: contactSheet))
+            } catch { throw fail(UserFacingError("\(contactSheet): cannot write the contact sheet (\(error))")) }
+            print("contact sheet written to \(contactSheet)")
+            return
+        }
+        guard let out else { throw fail(UserFacingError("--out FOLDER is required")) }
         var options = Cohort.Options(patients: patients, seed: seed)
         if let scanners {
             options.scanners = try scanners.split(separator: ",").map { name in
@@ -42,6 +53,7 @@ struct SimulateCommand: ParsableCommand {
         options.studiesPerPatient = studiesPerPatient
         options.firstPatient = firstPatient
         options.jpegQuality = quality
+        options.balancedGrades = balanced
         let progress = ProgressLine(enabled: stderrIsTerminal)
         let start = Date()
         let rows: [Cohort.Row]
