@@ -34,7 +34,7 @@ enum Anatomy {
             scene.shapes.append(.ellipse(cx, cy, rx + 0.12, ry + 0.12, degrees: a, .vesselWall))
             scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .bile))
         }
-        addPortalVeins(&scene, count: 3 + Int(rng.next() % 4), top: top, bottom: min(depth - 2, top + 9), rng: &rng)
+        addPortalVeins(&scene, count: 5 + Int(rng.next() % 6), top: top, bottom: min(depth - 2, top + 9), rng: &rng)
         if rng.chance(patient.kidneyVisibleChance) {
             let side = rng.chance(0.6) ? 1.0 : -1.0
             // A narrow (linear) field shows the kidney's pole at one side, the liver at the other.
@@ -57,16 +57,10 @@ enum Anatomy {
         scene.shapes.append(.ellipse(cx, cy, ivc + 0.05, ivc * 0.8 + 0.05, .hepaticWall))
         scene.shapes.append(.ellipse(cx, cy, ivc, ivc * 0.8, .blood))
         for angle in [rng.uniform(-70, -40), rng.uniform(-15, 15), rng.uniform(40, 70)] {
-            let a = angle * Double.pi / 180, length = rng.uniform(4.5, 7.5)
-            let ex = cx + sin(a) * length, ey = cy - cos(a) * length
-            let mx = cx + sin(a) * length * 0.45, my = cy - cos(a) * length * 0.45
-            let r0 = rng.uniform(0.4, 0.6), r1 = r0 * 0.55
-            for (x0, y0, x1, y1, r) in [(cx, cy, mx, my, r0), (mx, my, ex, ey, r1)] {
-                scene.shapes.append(Scene.Shape(form: .capsule(x0: x0, y0: y0, x1: x1, y1: y1, radius: r + 0.05), tissue: .hepaticWall))
-                scene.shapes.append(Scene.Shape(form: .capsule(x0: x0, y0: y0, x1: x1, y1: y1, radius: r), tissue: .blood))
-            }
+            addVesselChain(&scene, from: (cx, cy), heading: angle, length: rng.uniform(4.5, 7.5), radius: rng.uniform(0.35, 0.55),
+                           wall: 0.05, wallTissue: .hepaticWall, rng: &rng)
         }
-        addPortalVeins(&scene, count: 1 + Int(rng.next() % 3), top: top, bottom: cy, rng: &rng)
+        addPortalVeins(&scene, count: 3 + Int(rng.next() % 4), top: top, bottom: cy, rng: &rng)
     }
 
     /// A thinner lobe; beneath it pancreas and bowel, the aorta and a vertebral body.
@@ -77,24 +71,41 @@ enum Anatomy {
         scene.shapes.append(Scene.Shape(form: .capsule(x0: -12, y0: aortaY, x1: 12, y1: aortaY + rng.uniform(-0.5, 0.5), radius: r + 0.14), tissue: .vesselWall))
         scene.shapes.append(Scene.Shape(form: .capsule(x0: -12, y0: aortaY, x1: 12, y1: aortaY, radius: r), tissue: .blood))
         scene.shapes.append(.ellipse(rng.uniform(-1, 1), min(depth - 0.5, aortaY + r + 1.6), 2.6, 0.35, .bone))
-        addPortalVeins(&scene, count: 2 + Int(rng.next() % 3), top: top, bottom: edge - 0.5, rng: &rng)
+        addPortalVeins(&scene, count: 3 + Int(rng.next() % 4), top: top, bottom: edge - 0.5, rng: &rng)
     }
 
+    /// Portal branches: short curved runs and oblique cross-sections, echogenic walls, many of them small.
     private static func addPortalVeins(_ scene: inout Scene, count: Int, top: Double, bottom: Double, rng: inout RandomSource) {
         guard bottom > top + 0.5 else { return }
         for _ in 0..<count {
             let x = rng.uniform(-5, 5), y = rng.uniform(top + 0.6, bottom)
-            let r = rng.uniform(0.15, 0.5), wall = rng.uniform(0.07, 0.13)
-            if rng.chance(0.5) {
-                let a = rng.uniform(0, Double.pi), length = rng.uniform(1.0, 3.5)
-                let dx = cos(a) * length / 2, dy = sin(a) * length / 2
-                scene.shapes.append(Scene.Shape(form: .capsule(x0: x - dx, y0: y - dy, x1: x + dx, y1: y + dy, radius: r + wall), tissue: .portalWall))
-                scene.shapes.append(Scene.Shape(form: .capsule(x0: x - dx, y0: y - dy, x1: x + dx, y1: y + dy, radius: r), tissue: .blood))
+            let r = rng.uniform(0.12, 0.45), wall = rng.uniform(0.06, 0.12)
+            if rng.chance(0.45) {
+                addVesselChain(&scene, from: (x, y), heading: rng.uniform(-180, 180), length: rng.uniform(0.8, 2.8),
+                               radius: r, wall: wall, wallTissue: .portalWall, rng: &rng)
             } else {
-                let squash = rng.uniform(0.6, 1.0), a = rng.uniform(0, 180)
+                let squash = rng.uniform(0.55, 1.0), a = rng.uniform(0, 180)
                 scene.shapes.append(.ellipse(x, y, r + wall, r * squash + wall, degrees: a, .portalWall))
                 scene.shapes.append(.ellipse(x, y, r, r * squash, degrees: a, .blood))
             }
+        }
+    }
+
+    /// A vessel as a chain of short segments that bends a little and narrows along its course
+    /// (heading in degrees from straight up).
+    private static func addVesselChain(_ scene: inout Scene, from start: (Double, Double), heading: Double, length: Double,
+                                       radius: Double, wall: Double, wallTissue: Tissue, rng: inout RandomSource) {
+        let segments = 4
+        var (x, y) = start
+        var angle = heading, r = radius
+        for _ in 0..<segments {
+            angle += rng.normal(0, 12)
+            let a = angle * Double.pi / 180, step = length / Double(segments)
+            let nx = x + sin(a) * step, ny = y - cos(a) * step
+            scene.shapes.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r + wall), tissue: wallTissue))
+            scene.shapes.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r), tissue: .blood))
+            (x, y) = (nx, ny)
+            r *= rng.uniform(0.72, 0.88)
         }
     }
 

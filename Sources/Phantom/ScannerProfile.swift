@@ -96,7 +96,7 @@ extension ScannerProfile {
     public static let aurora = ScannerProfile(
         id: "aurora-hx", displayName: "AURORA HX", geometry: .curvilinear(radiusCm: 5.5, fieldDegrees: 70),
         depthRangeCm: 14...18, centerFrequencyMHz: 2.0, harmonic: true, fractionalBandwidth: 0.5, fNumber: 2.5,
-        focusFraction: 0.45, lines: 224, dynamicRangeDB: 60, gainDB: 3, nominalAttenuation: 0.45, greyGamma: 0.85,
+        focusFraction: 0.45, lines: 224, dynamicRangeDB: 60, gainDB: -8, nominalAttenuation: 0.45, greyGamma: 1.2,
         compounding: 3, speckleReduction: 0.5, noiseDB: -88, reverberationDB: -38, imageWidth: 1024, imageHeight: 768,
         fanBox: (x: 160, y: 85, width: 700, height: 560),
         screen: ScreenStyle(text: RGB(200, 220, 235), accent: RGB(0, 200, 140), background: RGB(16, 24, 34),

@@ -36,7 +36,7 @@ public struct SimulatedPatient: Sendable {
         self.fatPercent = fatPercent
         attenuation = max(0.4, Steatosis.meanAttenuation(fatPercent: fatPercent) + rng.normal(0, 0.035))
         backscatterGainDB = max(0, Steatosis.backscatterGainDB(fatPercent: fatPercent) + rng.normal(0, 0.8))
-        kidneyCortexDB = rng.normal(-1.6, 0.8)
+        kidneyCortexDB = rng.normal(-2.0, 0.8)
         // Fatty livers come with more subcutaneous fat on average (body habitus).
         subcutaneousFatCm = max(0.4, rng.normal(0.9 + 0.012 * fatPercent, 0.4))
         muscleCm = rng.uniform(0.6, 1.4)
@@ -45,7 +45,7 @@ public struct SimulatedPatient: Sendable {
 
     /// The acoustic table for this patient's tissues.
     func acoustics() -> [Acoustics] {
-        Acoustics.table(liver: Acoustics(Float(backscatterGainDB), Float(attenuation), texture: 1.0),
+        Acoustics.table(liver: Acoustics(Float(backscatterGainDB), Float(attenuation), texture: 1.6),
                         kidneyCortexDB: Float(kidneyCortexDB))
     }
 }

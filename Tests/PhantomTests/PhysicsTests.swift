@@ -30,6 +30,9 @@ import UltrasoundImaging
         func exam(fat: Double, seed: UInt64) -> Exam {
             var patient = SimulatedPatient(index: 1, fatPercent: fat, seed: seed)
             patient.kidneyVisibleChance = 1
+            // Same body habitus at every fat level: only the liver changes.
+            patient.subcutaneousFatCm = 1.2
+            patient.muscleCm = 1.0
             return Exam(patient: patient, profile: profile, date: "2025-01-01", seed: seed)
         }
         func frame(fat: Double, seed: UInt64) -> SimulatedFrame { exam(fat: fat, seed: seed).frame(view: .rightIntercostal, index: 0) }
@@ -46,7 +49,10 @@ import UltrasoundImaging
                 let rois = (f.liverROI, f.kidneyROI)
                 let liver = try #require(rois.0), kidney = try #require(rois.1)
                 sumHRI += Measure.mean(f.image, liver) / max(1, Measure.mean(f.image, kidney))
-                sumShallow += Measure.band(f, depths: 4.3...5.3, halfWidth: 1.2)
+                // Shallow liver: the first centimetre below the deepest the capsule can be for this patient.
+                let p = exam(fat: fat, seed: seed).patient
+                let top = 0.2 + 1.15 * (p.subcutaneousFatCm + p.muscleCm) + 0.3
+                sumShallow += Measure.band(f, depths: top...(top + 1), halfWidth: 1.2)
             }
             shallow.append(sumShallow / Double(seeds.count))
             hri.append(sumHRI / Double(seeds.count))
