@@ -28,19 +28,21 @@ let package = Package(
         .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG"]),
         // The simulator's inner loops are optimised even in debug builds, so tests and cohorts stay fast.
         .target(name: "Phantom", dependencies: ["UltrasoundImaging"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "ModelCore", dependencies: ["COpenBLAS"]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging", "Phantom",
+            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
         .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging"]),
+        .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
         .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
     ]

@@ -1,0 +1,278 @@
+/// 2-D convolution, NCHW.
+///
+/// Speed: general convolutions unfold the whole batch once (im2col into a [K, N·P] workspace kept
+/// between calls, K = Cin/groups·kh·kw, P = Hout·Wout) and do one sgemm per group, so BLAS sees
+/// large products even at batch 1; 1×1 stride-1 convolutions skip the unfolding. Depthwise
+/// convolutions (groups = Cin = Cout) have too little arithmetic per byte for GEMM and run as direct
+/// loops. In training the unfolded input is kept for the backward pass instead of being rebuilt.
+public final class Conv2d: Layer {
+    public let inChannels, outChannels, kernel, stride, padding, dilation, groups: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    private var input = Tensor(zeros: [0])
+    private var columns: [Float] = []      // [K, N·P] per group, groups stacked
+    private var gemmOut: [Float] = []      // [Cout, N·P]
+    private var output = Tensor(zeros: [0])
+    private var inputGrad = Tensor(zeros: [0])
+    private var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    private var depthwise: Bool { groups > 1 && groups == inChannels && groups == outChannels }
+
+    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = false, seed: UInt64 = 1) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "\(name): channels must divide into groups")
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+        let fanIn = inChannels / groups * kernel * kernel
+        weight = Parameter(name + ".weight", Initialise.he([outChannels, inChannels / groups, kernel, kernel], fanIn: fanIn, seed: seed),
+                           decays: true)
+        self.bias = bias ? Parameter(name + ".bias", Tensor(zeros: [outChannels]), decays: false) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1, (w + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1)
+    }
+
+    public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels, "conv expects [N, \(inChannels), H, W], got \(x.shape)")
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (ho, wo) = outputSize(h, w)
+        output.resize([n, outChannels, ho, wo])
+        if context.training { input = x } else if input.count > 0 { input = Tensor(zeros: [0]) }
+        if depthwise {
+            depthwiseForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
+        } else {
+            gemmForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
+        }
+        if let bias {
+            let p = ho * wo
+            output.data.withUnsafeMutableBufferPointer { o in
+                for b in 0..<n { for c in 0..<outChannels {
+                    let v = bias.value.data[c], base = (b * outChannels + c) * p
+                    for i in 0..<p { o[base + i] += v }
+                } }
+            }
+        }
+        if context.training { savedShape = (n, h, w, ho, wo) }
+        return output
+    }
+
+    private var savedShape = (0, 0, 0, 0, 0)
+
+    private func gemmForward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        let p = ho * wo, cinG = inChannels / groups, coutG = outChannels / groups, k = cinG * kernel * kernel
+        let np = n * p
+        if gemmOut.count != outChannels * np { gemmOut = [Float](repeating: 0, count: outChannels * np) }
+        if !pointwise || n > 1 || groups > 1 {
+            if columns.count != groups * k * np { columns = [Float](repeating: 0, count: groups * k * np) }
+        }
+        x.data.withUnsafeBufferPointer { xp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+        gemmOut.withUnsafeMutableBufferPointer { gp in
+        columns.withUnsafeMutableBufferPointer { cp in
+            for g in 0..<groups {
+                let colBase: UnsafePointer<Float>
+                if pointwise && n == 1 && groups == 1 {
+                    colBase = xp.baseAddress!   // [Cin, H·W] is already the column matrix
+                } else {
+                    im2col(xp.baseAddress!, n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG, channels: cinG,
+                           into: cp.baseAddress! + g * k * np)
+                    colBase = UnsafePointer(cp.baseAddress! + g * k * np)
+                }
+                BLAS.gemm(transA: false, transB: false, m: coutG, n: np, k: k,
+                          a: wp.baseAddress! + g * coutG * k, lda: k, b: colBase, ldb: np,
+                          beta: 0, c: gp.baseAddress! + g * coutG * np, ldc: np)
+            }
+        } } } }
+        // [Cout, N·P] → [N, Cout, P]
+        gemmOut.withUnsafeBufferPointer { gp in output.data.withUnsafeMutableBufferPointer { op in
+            for b in 0..<n { for c in 0..<outChannels {
+                (op.baseAddress! + (b * outChannels + c) * p).update(from: gp.baseAddress! + c * np + b * p, count: p)
+            } }
+        } }
+    }
+
+    /// Unfolds `channels` input channels from `channelOffset` into rows (c, ky, kx) × columns (image, oy, ox).
+    private func im2col(_ x: UnsafePointer<Float>, n: Int, h: Int, w: Int, ho: Int, wo: Int,
+                        channelOffset: Int, channels: Int, into col: UnsafeMutablePointer<Float>) {
+        let p = ho * wo, np = n * p
+        for c in 0..<channels {
+            for ky in 0..<kernel { for kx in 0..<kernel {
+                let row = col + ((c * kernel + ky) * kernel + kx) * np
+                for b in 0..<n {
+                    let plane = x + (b * inChannels + channelOffset + c) * h * w
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky * dilation
+                        let dst = row + b * p + oy * wo
+                        if iy < 0 || iy >= h { dst.update(repeating: 0, count: wo); continue }
+                        let src = plane + iy * w
+                        var ix = -padding + kx * dilation
+                        for ox in 0..<wo {
+                            dst[ox] = (ix >= 0 && ix < w) ? src[ix] : 0
+                            ix += stride
+                        }
+                    }
+                }
+            } }
+        }
+    }
+
+    private func col2im(_ col: UnsafePointer<Float>, n: Int, h: Int, w: Int, ho: Int, wo: Int,
+                        channelOffset: Int, channels: Int, into dx: UnsafeMutablePointer<Float>) {
+        let p = ho * wo, np = n * p
+        for c in 0..<channels {
+            for ky in 0..<kernel { for kx in 0..<kernel {
+                let row = col + ((c * kernel + ky) * kernel + kx) * np
+                for b in 0..<n {
+                    let plane = dx + (b * inChannels + channelOffset + c) * h * w
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky * dilation
+                        if iy < 0 || iy >= h { continue }
+                        let src = row + b * p + oy * wo
+                        let dst = plane + iy * w
+                        var ix = -padding + kx * dilation
+                        for ox in 0..<wo {
+                            if ix >= 0 && ix < w { dst[ix] += src[ox] }
+                            ix += stride
+                        }
+                    }
+                }
+            } }
+        }
+    }
+
+    private func depthwiseForward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
+        output.data.withUnsafeMutableBufferPointer { op in
+            for b in 0..<n { for c in 0..<inChannels {
+                let src = xp.baseAddress! + (b * inChannels + c) * h * w
+                let dst = op.baseAddress! + (b * inChannels + c) * ho * wo
+                let kw = wp.baseAddress! + c * kernel * kernel
+                dst.update(repeating: 0, count: ho * wo)
+                for ky in 0..<kernel { for kx in 0..<kernel {
+                    let weightValue = kw[ky * kernel + kx]
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky * dilation
+                        if iy < 0 || iy >= h { continue }
+                        let srow = src + iy * w, drow = dst + oy * wo
+                        // The output columns whose input column is inside the image.
+                        let offset = kx * dilation - padding
+                        let first = max(0, (-offset + stride - 1) / stride), last = min(wo - 1, (w - 1 - offset) / stride)
+                        if first > last { continue }
+                        if stride == 1 {
+                            for ox in first...last { drow[ox] += weightValue * srow[ox + offset] }
+                        } else {
+                            for ox in first...last { drow[ox] += weightValue * srow[ox * stride + offset] }
+                        }
+                    }
+                } }
+            } }
+        } } }
+    }
+
+    public func backward(_ gradient: Tensor) -> Tensor {
+        let (n, h, w, ho, wo) = savedShape
+        precondition(input.count > 0, "backward needs a training forward pass first")
+        inputGrad.resize([n, inChannels, h, w])
+        inputGrad.zero()
+        let p = ho * wo
+        if let bias {
+            gradient.data.withUnsafeBufferPointer { gp in
+                for b in 0..<n { for c in 0..<outChannels {
+                    var s: Float = 0
+                    let base = (b * outChannels + c) * p
+                    for i in 0..<p { s += gp[base + i] }
+                    bias.grad.data[c] += s
+                } }
+            }
+        }
+        if depthwise { depthwiseBackward(gradient, n: n, h: h, w: w, ho: ho, wo: wo); return inputGrad }
+
+        let cinG = inChannels / groups, coutG = outChannels / groups, k = cinG * kernel * kernel, np = n * p
+        // dY as [Cout, N·P]
+        gradient.data.withUnsafeBufferPointer { gp in gemmOut.withUnsafeMutableBufferPointer { dp in
+            for b in 0..<n { for c in 0..<outChannels {
+                (dp.baseAddress! + c * np + b * p).update(from: gp.baseAddress! + (b * outChannels + c) * p, count: p)
+            } }
+        } }
+        var dcol = [Float](repeating: 0, count: k * np)
+        let direct = pointwise && n == 1 && groups == 1
+        input.data.withUnsafeBufferPointer { xp in
+        gemmOut.withUnsafeBufferPointer { dp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+        weight.grad.data.withUnsafeMutableBufferPointer { wg in
+        columns.withUnsafeBufferPointer { cp in
+        dcol.withUnsafeMutableBufferPointer { dc in
+        inputGrad.data.withUnsafeMutableBufferPointer { dx in
+            for g in 0..<groups {
+                let col = direct ? xp.baseAddress! : cp.baseAddress! + g * k * np
+                // dW_g += dY_g · colᵀ
+                BLAS.gemm(transA: false, transB: true, m: coutG, n: k, k: np, a: dp.baseAddress! + g * coutG * np, lda: np,
+                          b: col, ldb: np, beta: 1, c: wg.baseAddress! + g * coutG * k, ldc: k)
+                // dcol = W_gᵀ · dY_g
+                BLAS.gemm(transA: true, transB: false, m: k, n: np, k: coutG, a: wp.baseAddress! + g * coutG * k, lda: k,
+                          b: dp.baseAddress! + g * coutG * np, ldb: np, beta: 0, c: dc.baseAddress!, ldc: np)
+                if direct {
+                    dx.baseAddress!.update(from: dc.baseAddress!, count: k * np)
+                } else {
+                    col2im(UnsafePointer(dc.baseAddress!), n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG,
+                           channels: cinG, into: dx.baseAddress!)
+                }
+            }
+        } } } } } } }
+        return inputGrad
+    }
+
+    private func depthwiseBackward(_ gradient: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
+        weight.value.data.withUnsafeBufferPointer { wp in weight.grad.data.withUnsafeMutableBufferPointer { wg in
+        inputGrad.data.withUnsafeMutableBufferPointer { dxp in
+            for b in 0..<n { for c in 0..<inChannels {
+                let src = xp.baseAddress! + (b * inChannels + c) * h * w
+                let dsrc = dxp.baseAddress! + (b * inChannels + c) * h * w
+                let dy = gp.baseAddress! + (b * inChannels + c) * ho * wo
+                for ky in 0..<kernel { for kx in 0..<kernel {
+                    let wIndex = c * kernel * kernel + ky * kernel + kx
+                    let weightValue = wp[wIndex]
+                    var acc: Float = 0
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky * dilation
+                        if iy < 0 || iy >= h { continue }
+                        let offset = kx * dilation - padding
+                        let first = max(0, (-offset + stride - 1) / stride), last = min(wo - 1, (w - 1 - offset) / stride)
+                        if first > last { continue }
+                        for ox in first...last {
+                            let ix = ox * stride + offset
+                            let g = dy[oy * wo + ox]
+                            acc += g * src[iy * w + ix]
+                            dsrc[iy * w + ix] += g * weightValue
+                        }
+                    }
+                    wg[wIndex] += acc
+                } }
+            } }
+        } } } } }
+    }
+}
+
+/// Deterministic initialisations.
+enum Initialise {
+    static func he(_ shape: [Int], fanIn: Int, seed: UInt64) -> Tensor {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        let scale = (2.0 / Double(max(fanIn, 1))).squareRoot()
+        let count = shape.reduce(1, *)
+        var data = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u1 = max(Double(state >> 11) * 0x1.0p-53, 1e-12)
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u2 = Double(state >> 11) * 0x1.0p-53
+            data[i] = Float(scale * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
+        }
+        return Tensor(shape: shape, data: data)
+    }
+}
+
+import Foundation

@@ -1,0 +1,206 @@
+import Foundation
+
+/// The architecture a model file describes in its `__metadata__["architecture"]`: a stem convolution,
+/// depthwise-separable residual blocks with per-condition FiLM, global pooling and one linear layer
+/// carrying every head's outputs.
+public struct NetworkSpec: Codable, Sendable, Equatable {
+    public struct Block: Codable, Sendable, Equatable {
+        public var out: Int
+        public var stride: Int
+        public init(out: Int, stride: Int) { self.out = out; self.stride = stride }
+    }
+    public struct Head: Codable, Sendable, Equatable {
+        public var name: String
+        public var size: Int
+        public init(name: String, size: Int) { self.name = name; self.size = size }
+    }
+    public var format = "steatoscope-convnet-1"
+    public var inputChannels: Int
+    public var inputHeight: Int
+    public var inputWidth: Int
+    public var conditions: Int
+    public var stem: Int
+    public var blocks: [Block]
+    public var dropout: Float
+    public var heads: [Head]
+
+    public init(inputChannels: Int, inputHeight: Int, inputWidth: Int, conditions: Int, stem: Int, blocks: [Block],
+                dropout: Float, heads: [Head]) {
+        self.inputChannels = inputChannels; self.inputHeight = inputHeight; self.inputWidth = inputWidth
+        self.conditions = conditions; self.stem = stem; self.blocks = blocks; self.dropout = dropout; self.heads = heads
+    }
+
+    public var outputs: Int { heads.reduce(0) { $0 + $1.size } }
+
+    /// Where each head's outputs start in the output row.
+    public func offset(of head: String) -> Int? {
+        var offset = 0
+        for h in heads { if h.name == head { return offset }; offset += h.size }
+        return nil
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func from(json: String) throws -> NetworkSpec {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(NetworkSpec.self, from: Data(json.utf8))
+    }
+
+    /// Multiply–adds of one forward pass (for GFLOP/s figures).
+    public var multiplyAdds: Int {
+        var h = (inputHeight + 1) / 2, w = (inputWidth + 1) / 2
+        var total = stem * inputChannels * 9 * h * w
+        var c = stem
+        for b in blocks {
+            let ho = (h + 2 - 3) / b.stride + 1, wo = (w + 2 - 3) / b.stride + 1
+            total += c * 9 * ho * wo + c * b.out * ho * wo
+            if b.stride != 1 || c != b.out { total += c * b.out * ho * wo }
+            (h, w, c) = (ho, wo, b.out)
+        }
+        return total + c * outputs
+    }
+}
+
+/// The network built from a spec. In training form every convolution is followed by batch
+/// normalisation; `folded()` returns the inference form with each normalisation folded into its
+/// convolution's weights and bias.
+public final class ConvNet {
+    public let spec: NetworkSpec
+    public let isFolded: Bool
+    public let trunk: Sequential
+    public let head: Linear
+    private let pool = GlobalAvgPool()
+    private let dropout: Dropout
+    /// Convolutions paired with the normalisation that follows them, by name prefix.
+    private var convBN: [(conv: Conv2d, bn: BatchNorm2d?)] = []
+
+    public init(spec: NetworkSpec, folded: Bool = false, seed: UInt64 = 1) {
+        self.spec = spec
+        isFolded = folded
+        var seedCounter = seed
+        func nextSeed() -> UInt64 { seedCounter &+= 1; return seedCounter }
+        var pairs: [(Conv2d, BatchNorm2d?)] = []
+        func convUnit(_ name: String, _ bnName: String, in cin: Int, out cout: Int, kernel: Int, stride: Int, groups: Int) -> [Layer] {
+            let conv = Conv2d(name, in: cin, out: cout, kernel: kernel, stride: stride, padding: kernel / 2, groups: groups,
+                              bias: folded, seed: nextSeed())
+            if folded { pairs.append((conv, nil)); return [conv] }
+            let bn = BatchNorm2d(bnName, channels: cout)
+            pairs.append((conv, bn))
+            return [conv, bn]
+        }
+        var layers: [Layer] = convUnit("stem.conv", "stem.bn", in: spec.inputChannels, out: spec.stem, kernel: 3, stride: 2, groups: 1)
+        layers.append(SiLU())
+        var c = spec.stem
+        for (i, b) in spec.blocks.enumerated() {
+            let p = "blocks.\(i)."
+            var body = convUnit(p + "dw", p + "dw_bn", in: c, out: c, kernel: 3, stride: b.stride, groups: c)
+            body.append(SiLU())
+            body += convUnit(p + "pw", p + "pw_bn", in: c, out: b.out, kernel: 1, stride: 1, groups: 1)
+            body.append(FiLM(p + "film", channels: b.out, conditions: spec.conditions))
+            let shortcut: Layer? = (b.stride != 1 || c != b.out)
+                ? Sequential(convUnit(p + "short", p + "short_bn", in: c, out: b.out, kernel: 1, stride: b.stride, groups: 1))
+                : nil
+            layers.append(Residual(body: Sequential(body), shortcut: shortcut))
+            layers.append(SiLU())
+            c = b.out
+        }
+        trunk = Sequential(layers)
+        dropout = Dropout(spec.dropout)
+        head = Linear("head", in: c, out: spec.outputs, seed: nextSeed())
+        convBN = pairs.map { (conv: $0.0, bn: $0.1) }
+    }
+
+    /// Logits [N, outputs] for images [N, C, H, W] and one condition (view index) per image.
+    public func forward(_ x: Tensor, conditions: [Int], context: ForwardContext) -> Tensor {
+        context.conditions = conditions
+        let features = pool.forward(trunk.forward(x, context), context)
+        return head.forward(dropout.forward(features, context), context)
+    }
+
+    public func backward(_ gradient: Tensor) {
+        let g = dropout.backward(head.backward(gradient))
+        lastInputGradient = trunk.backward(pool.backward(g))
+    }
+
+    /// dL/d(input) of the last backward pass.
+    public private(set) var lastInputGradient = Tensor(zeros: [0])
+
+    public var parameters: [Parameter] { trunk.parameters + head.parameters }
+
+    /// Every named tensor: parameters and running statistics.
+    public var stateDict: [String: Tensor] {
+        var d: [String: Tensor] = [:]
+        for p in parameters { d[p.name] = p.value }
+        for (name, t) in trunk.buffers { d[name] = t }
+        return d
+    }
+
+    /// Loads named tensors; every tensor the network has must be present with its exact shape.
+    public func load(_ tensors: [String: Tensor], file: String) throws {
+        for p in parameters {
+            guard let t = tensors[p.name] else { throw ModelFileError.missingTensor(file: file, tensor: p.name) }
+            guard t.shape == p.value.shape else { throw ModelFileError.wrongShape(file: file, tensor: p.name, expected: p.value.shape, found: t.shape) }
+            p.value = t
+        }
+        for (name, current) in trunk.buffers {
+            guard let t = tensors[name] else { throw ModelFileError.missingTensor(file: file, tensor: name) }
+            guard t.shape == current.shape else { throw ModelFileError.wrongShape(file: file, tensor: name, expected: current.shape, found: t.shape) }
+            trunk.loadBuffer(name, t)
+        }
+    }
+
+    /// The inference form: each batch normalisation folded into the convolution before it
+    /// (W' = a·W per output channel, b' = a·b + shift), identical outputs with fewer passes over memory.
+    public func folded() -> ConvNet {
+        precondition(!isFolded, "already folded")
+        let net = ConvNet(spec: spec, folded: true)
+        for (source, target) in zip(convBN, net.convBN) {
+            let perOut = source.conv.weight.value.count / source.conv.outChannels
+            var w = source.conv.weight.value
+            var b = [Float](repeating: 0, count: source.conv.outChannels)
+            if let bn = source.bn {
+                let (a, shift) = bn.inferenceAffine
+                for o in 0..<source.conv.outChannels {
+                    for i in 0..<perOut { w.data[o * perOut + i] *= a[o] }
+                    b[o] = shift[o] + a[o] * (source.conv.bias?.value.data[o] ?? 0)
+                }
+            }
+            target.conv.weight.value = w
+            target.conv.bias!.value = Tensor(shape: [b.count], data: b)
+        }
+        let films = trunk.parameters.filter { $0.name.hasSuffix(".scale") || $0.name.hasSuffix(".shift") }
+        let targetFilms = net.trunk.parameters.filter { $0.name.hasSuffix(".scale") || $0.name.hasSuffix(".shift") }
+        for (s, t) in zip(films, targetFilms) { t.value = s.value }
+        net.head.weight.value = head.weight.value
+        net.head.bias.value = head.bias.value
+        return net
+    }
+
+    /// Reads a model file: architecture from its metadata, tensors checked by name and shape.
+    public static func load(path: String) throws -> (net: ConvNet, metadata: [String: String]) {
+        let file = try SafetensorsFile.read(path: path)
+        guard let architecture = file.metadata["architecture"] else {
+            throw ModelFileError.badArchitecture(file: path, reason: "no architecture in the file's __metadata__")
+        }
+        let spec: NetworkSpec
+        do { spec = try NetworkSpec.from(json: architecture) } catch {
+            throw ModelFileError.badArchitecture(file: path, reason: "unreadable architecture (\(error))")
+        }
+        let net = ConvNet(spec: spec)
+        try net.load(file.tensors, file: path)
+        return (net, file.metadata)
+    }
+
+    /// Writes the training form with the architecture and any extra metadata.
+    public func save(path: String, metadata: [String: String] = [:]) throws {
+        var meta = metadata
+        meta["architecture"] = spec.json()
+        try SafetensorsFile(tensors: stateDict, metadata: meta).write(path: path)
+    }
+}

@@ -1,0 +1,117 @@
+import Testing
+@testable import ModelCore
+
+@Suite struct LayerGradientTests {
+    static let tolerance = 2e-3
+
+    func expectGood(_ r: GradientCheck.Result, _ what: String) {
+        #expect(r.input < Self.tolerance, "\(what): input gradient relative error \(r.input)")
+        for (name, e) in r.parameters { #expect(e < Self.tolerance, "\(what): \(name) relative error \(e)") }
+    }
+
+    @Test(arguments: [
+        // (in, out, kernel, stride, padding, dilation, groups)
+        (3, 4, 3, 1, 1, 1, 1), (3, 5, 3, 2, 1, 1, 1), (4, 6, 3, 2, 2, 2, 2), (4, 4, 3, 1, 1, 1, 4),
+        (4, 4, 3, 2, 1, 1, 4), (4, 6, 1, 1, 0, 1, 1), (4, 6, 1, 2, 0, 1, 1), (2, 3, 5, 1, 2, 1, 1),
+    ])
+    func conv2d(config: (Int, Int, Int, Int, Int, Int, Int)) {
+        let (cin, cout, k, s, p, d, g) = config
+        for batch in [1, 2] {
+            let layer = Conv2d("c", in: cin, out: cout, kernel: k, stride: s, padding: p, dilation: d, groups: g, bias: true, seed: 3)
+            layer.bias!.value = GradientCheck.random([cout], seed: 5, scale: 0.3)
+            expectGood(GradientCheck.check(layer, input: GradientCheck.random([batch, cin, 7, 6], seed: 11)), "conv \(config) batch \(batch)")
+        }
+    }
+
+    @Test func batchNormInTraining() {
+        let layer = BatchNorm2d("bn", channels: 3)
+        layer.gamma.value = GradientCheck.random([3], seed: 2, scale: 1)
+        layer.beta.value = GradientCheck.random([3], seed: 3, scale: 1)
+        expectGood(GradientCheck.check(layer, input: GradientCheck.random([4, 3, 3, 3], seed: 4)), "batchnorm")
+    }
+
+    @Test func activations() {
+        expectGood(GradientCheck.check(ReLU(), input: GradientCheck.random([2, 3, 4, 4], seed: 1, awayFromZero: true)), "relu")
+        expectGood(GradientCheck.check(SiLU(), input: GradientCheck.random([2, 3, 4, 4], seed: 2, scale: 3)), "silu")
+        expectGood(GradientCheck.check(Dropout(0.3), input: GradientCheck.random([4, 10], seed: 3)), "dropout")
+    }
+
+    @Test func pooling() {
+        // Distinct, well-separated values so no window's maximum changes under the finite-difference step.
+        var x = Tensor(zeros: [2, 2, 6, 6])
+        for i in x.data.indices { x.data[i] = Float((i * 37) % x.count) * 0.05 }
+        expectGood(GradientCheck.check(MaxPool2d(kernel: 3, stride: 2, padding: 1), input: x), "maxpool")
+        expectGood(GradientCheck.check(AvgPool2d(kernel: 2, stride: 2), input: GradientCheck.random([2, 2, 6, 6], seed: 5)), "avgpool")
+        expectGood(GradientCheck.check(GlobalAvgPool(), input: GradientCheck.random([2, 3, 4, 5], seed: 6)), "global avg pool")
+    }
+
+    @Test func linearAndFiLM() {
+        let linear = Linear("fc", in: 6, out: 4, seed: 2)
+        linear.bias.value = GradientCheck.random([4], seed: 8)
+        expectGood(GradientCheck.check(linear, input: GradientCheck.random([3, 6], seed: 9)), "linear")
+        let film = FiLM("film", channels: 3, conditions: 4)
+        film.scale.value = GradientCheck.random([4, 3], seed: 10, scale: 0.5)
+        film.shift.value = GradientCheck.random([4, 3], seed: 11, scale: 0.5)
+        expectGood(GradientCheck.check(film, input: GradientCheck.random([3, 3, 2, 2], seed: 12), conditions: [2, 0, 2]), "film")
+    }
+
+    @Test func residualAndConcat() {
+        let residual = Residual(body: Sequential([Conv2d("a", in: 3, out: 3, kernel: 3, padding: 1, seed: 4), SiLU()]),
+                                shortcut: nil)
+        expectGood(GradientCheck.check(residual, input: GradientCheck.random([2, 3, 5, 5], seed: 13)), "residual identity")
+        let projected = Residual(body: Conv2d("b", in: 3, out: 5, kernel: 3, stride: 2, padding: 1, seed: 5),
+                                 shortcut: Conv2d("s", in: 3, out: 5, kernel: 1, stride: 2, seed: 6))
+        expectGood(GradientCheck.check(projected, input: GradientCheck.random([2, 3, 5, 5], seed: 14)), "residual projected")
+        let concat = Concat([Conv2d("p", in: 3, out: 2, kernel: 1, seed: 7), SiLU()])
+        expectGood(GradientCheck.check(concat, input: GradientCheck.random([2, 3, 4, 4], seed: 15)), "concat")
+    }
+
+    @Test func wholeNetworkInTraining() {
+        let spec = NetworkSpec(inputChannels: 2, inputHeight: 12, inputWidth: 12, conditions: 3, stem: 4,
+                               blocks: [.init(out: 6, stride: 2), .init(out: 6, stride: 1)], dropout: 0,
+                               heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: 4)])
+        let net = ConvNet(spec: spec, seed: 3)
+        let wrapper = NetLayer(net: net, conditions: [0, 2, 1])
+        expectGood(GradientCheck.check(wrapper, input: GradientCheck.random([3, 2, 12, 12], seed: 16), conditions: [0, 2, 1], samples: 25),
+                   "network")
+    }
+
+    @Test(arguments: ["cross-entropy", "ordinal", "mse", "huber"])
+    func losses(name: String) {
+        let logits = GradientCheck.random([4, 3], seed: 21, scale: 2)
+        let labels = [0, 2, 1, 3]
+        let targets = GradientCheck.random([4, 3], seed: 22, scale: 2).data
+        func evaluate(_ x: Tensor) -> (Float, Tensor) {
+            switch name {
+            case "cross-entropy": return Loss.softmaxCrossEntropy(x, [0, 2, 1, 1])
+            case "ordinal": return Loss.ordinal(x, labels, weights: [1, 0.5, 2, 1])
+            case "mse": return Loss.meanSquaredError(x, targets)
+            default: return Loss.huber(x, targets, delta: 0.7)
+            }
+        }
+        let (_, analytic) = evaluate(logits)
+        var diff = 0.0, norm = 0.0
+        for i in logits.data.indices {
+            var plus = logits, minus = logits
+            plus.data[i] += 1e-2; minus.data[i] -= 1e-2
+            let numeric = (Double(evaluate(plus).0) - Double(evaluate(minus).0)) / 2e-2
+            diff += pow(numeric - Double(analytic.data[i]), 2); norm += numeric * numeric
+        }
+        #expect(diff.squareRoot() / norm.squareRoot() < 5e-3, "\(name)")
+    }
+}
+
+/// A whole network seen as one layer, for the gradient check.
+final class NetLayer: Layer {
+    let net: ConvNet, conditions: [Int]
+    init(net: ConvNet, conditions: [Int]) { self.net = net; self.conditions = conditions }
+    func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor { net.forward(x, conditions: conditions, context: context) }
+    private var inputGrad = Tensor(zeros: [0])
+    func backward(_ gradient: Tensor) -> Tensor {
+        net.backward(gradient)
+        return net.lastInputGradient
+    }
+    var parameters: [Parameter] { Array(net.parameters.prefix(6)) }
+}
+
+import Foundation
