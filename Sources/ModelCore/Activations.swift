@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 public final class ReLU: Layer {
@@ -26,7 +27,7 @@ public final class SiLU: Layer {
         if context.training { input = x }
         output.resize(x.shape)
         x.data.withUnsafeBufferPointer { xp in output.data.withUnsafeMutableBufferPointer { op in
-            for i in xp.indices { let v = xp[i]; op[i] = v / (1 + expf(-v)) }
+            steato_silu(xp.baseAddress!, op.baseAddress!, xp.count)
         } }
         return output
     }
@@ -35,7 +36,7 @@ public final class SiLU: Layer {
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
         inputGrad.data.withUnsafeMutableBufferPointer { dp in
             for i in xp.indices {
-                let s = 1 / (1 + expf(-xp[i]))
+                let s = 1 / (1 + FastMath.exp(-xp[i]))
                 dp[i] = gp[i] * s * (1 + xp[i] * (1 - s))
             }
         } } }

@@ -9,6 +9,8 @@ public final class Conv2d: Layer {
     public let inChannels, outChannels, kernel, stride, padding, dilation, groups: Int
     public let weight: Parameter
     public let bias: Parameter?
+    /// Inference only: apply SiLU to the output in the same pass as the bias (folded networks).
+    public var fusedSiLU = false
 
     private var input = Tensor(zeros: [0])
     private var columns: [Float] = []      // [K, N·P] per group, groups stacked
@@ -40,20 +42,27 @@ public final class Conv2d: Layer {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (ho, wo) = outputSize(h, w)
         output.resize([n, outChannels, ho, wo])
+        precondition(!(fusedSiLU && context.training), "a fused activation is for inference only")
         if context.training { input = x } else if input.count > 0 { input = Tensor(zeros: [0]) }
         if depthwise {
             depthwiseForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
+        } else if !context.training && usesDirect3x3 {
+            direct3x3Forward(x, n: n, h: h, w: w, ho: ho, wo: wo)
+            return output
+        } else if !context.training && groups == 1 {
+            imageByImageForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
         } else {
             gemmForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
         }
-        if let bias {
+        if !depthwise && (bias != nil || fusedSiLU) {
             let p = ho * wo
-            output.data.withUnsafeMutableBufferPointer { o in
-                for b in 0..<n { for c in 0..<outChannels {
-                    let v = bias.value.data[c], base = (b * outChannels + c) * p
-                    for i in 0..<p { o[base + i] += v }
-                } }
-            }
+            let biasValues = bias?.value.data ?? []
+            output.data.withUnsafeMutableBufferPointer { o in biasValues.withUnsafeBufferPointer { bp in
+                for b in 0..<n {
+                    steato_bias_silu(o.baseAddress! + b * outChannels * p, bp.isEmpty ? nil : bp.baseAddress,
+                                     outChannels, p, fusedSiLU ? 1 : 0)
+                }
+            } }
         }
         if context.training { savedShape = (n, h, w, ho, wo) }
         return output
@@ -92,6 +101,49 @@ public final class Conv2d: Layer {
                 (op.baseAddress! + (b * outChannels + c) * p).update(from: gp.baseAddress! + c * np + b * p, count: p)
             } }
         } }
+    }
+
+    /// Few input channels (the stem): the GEMM's inner dimension would be only Cin·9 long, so a direct
+    /// kernel that reads padded, de-interleaved rows is faster.
+    private var usesDirect3x3: Bool {
+        groups == 1 && kernel == 3 && padding == 1 && dilation == 1 && (stride == 1 || stride == 2) && inChannels <= 8
+    }
+
+    private func direct3x3Forward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        let need = steato_conv3x3_scratch(inChannels, h, w)
+        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+        let biasValues = bias?.value.data ?? []
+        x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
+        biasValues.withUnsafeBufferPointer { bp in
+        output.data.withUnsafeMutableBufferPointer { op in columns.withUnsafeMutableBufferPointer { scratch in
+            for b in 0..<n {
+                steato_conv3x3_direct(xp.baseAddress! + b * inChannels * h * w, inChannels, h, w, wp.baseAddress!,
+                                      bp.isEmpty ? nil : bp.baseAddress, outChannels, stride,
+                                      op.baseAddress! + b * outChannels * ho * wo, ho, wo, fusedSiLU ? 1 : 0, scratch.baseAddress!)
+            }
+        } } } } }
+    }
+
+    /// Inference: each image's product is written straight into the output (no batch unfolding, no
+    /// transposition); a 1×1 stride-1 convolution multiplies the input itself.
+    private func imageByImageForward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        let p = ho * wo, k = inChannels * kernel * kernel
+        if !pointwise && columns.count != k * p { columns = [Float](repeating: 0, count: k * p) }
+        x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
+        output.data.withUnsafeMutableBufferPointer { op in columns.withUnsafeMutableBufferPointer { cp in
+            for b in 0..<n {
+                let image = xp.baseAddress! + b * inChannels * h * w
+                let source: UnsafePointer<Float>
+                if pointwise {
+                    source = image
+                } else {
+                    im2col(image, n: 1, h: h, w: w, ho: ho, wo: wo, channelOffset: 0, channels: inChannels, into: cp.baseAddress!)
+                    source = UnsafePointer(cp.baseAddress!)
+                }
+                BLAS.gemm(transA: false, transB: false, m: outChannels, n: p, k: k, a: wp.baseAddress!, lda: k,
+                          b: source, ldb: p, beta: 0, c: op.baseAddress! + b * outChannels * p, ldc: p)
+            }
+        } } } }
     }
 
     /// Unfolds `channels` input channels from `channelOffset` into rows (c, ky, kx) × columns (image, oy, ox).
@@ -147,27 +199,9 @@ public final class Conv2d: Layer {
         x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
         output.data.withUnsafeMutableBufferPointer { op in
             for b in 0..<n { for c in 0..<inChannels {
-                let src = xp.baseAddress! + (b * inChannels + c) * h * w
-                let dst = op.baseAddress! + (b * inChannels + c) * ho * wo
-                let kw = wp.baseAddress! + c * kernel * kernel
-                dst.update(repeating: 0, count: ho * wo)
-                for ky in 0..<kernel { for kx in 0..<kernel {
-                    let weightValue = kw[ky * kernel + kx]
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky * dilation
-                        if iy < 0 || iy >= h { continue }
-                        let srow = src + iy * w, drow = dst + oy * wo
-                        // The output columns whose input column is inside the image.
-                        let offset = kx * dilation - padding
-                        let first = max(0, (-offset + stride - 1) / stride), last = min(wo - 1, (w - 1 - offset) / stride)
-                        if first > last { continue }
-                        if stride == 1 {
-                            for ox in first...last { drow[ox] += weightValue * srow[ox + offset] }
-                        } else {
-                            for ox in first...last { drow[ox] += weightValue * srow[ox * stride + offset] }
-                        }
-                    }
-                } }
+                steato_depthwise_plane(xp.baseAddress! + (b * inChannels + c) * h * w, h, w, wp.baseAddress! + c * kernel * kernel,
+                                       kernel, stride, padding, dilation, bias?.value.data[c] ?? 0,
+                                       op.baseAddress! + (b * inChannels + c) * ho * wo, ho, wo, 0, fusedSiLU ? 1 : 0)
             } }
         } } }
     }
@@ -275,4 +309,5 @@ enum Initialise {
     }
 }
 
+import CKernels
 import Foundation

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The architecture a model file describes in its `__metadata__["architecture"]`: a stem convolution,
@@ -94,20 +95,28 @@ public final class ConvNet {
             pairs.append((conv, bn))
             return [conv, bn]
         }
-        var layers: [Layer] = convUnit("stem.conv", "stem.bn", in: spec.inputChannels, out: spec.stem, kernel: 3, stride: 2, groups: 1)
-        layers.append(SiLU())
+        // In the folded (inference) form each activation runs in the pass that produces its input:
+        // SiLU inside the stem and depthwise convolutions, FiLM + residual + SiLU in one fused step.
+        func activated(_ unit: [Layer]) -> [Layer] {
+            if folded { (unit[0] as! Conv2d).fusedSiLU = true; return unit }
+            return unit + [SiLU()]
+        }
+        var layers: [Layer] = activated(convUnit("stem.conv", "stem.bn", in: spec.inputChannels, out: spec.stem, kernel: 3, stride: 2, groups: 1))
         var c = spec.stem
         for (i, b) in spec.blocks.enumerated() {
             let p = "blocks.\(i)."
-            var body = convUnit(p + "dw", p + "dw_bn", in: c, out: c, kernel: 3, stride: b.stride, groups: c)
-            body.append(SiLU())
-            body += convUnit(p + "pw", p + "pw_bn", in: c, out: b.out, kernel: 1, stride: 1, groups: 1)
-            body.append(FiLM(p + "film", channels: b.out, conditions: spec.conditions))
+            let dw = activated(convUnit(p + "dw", p + "dw_bn", in: c, out: c, kernel: 3, stride: b.stride, groups: c))
+            let pw = convUnit(p + "pw", p + "pw_bn", in: c, out: b.out, kernel: 1, stride: 1, groups: 1)
+            let film = FiLM(p + "film", channels: b.out, conditions: spec.conditions)
             let shortcut: Layer? = (b.stride != 1 || c != b.out)
                 ? Sequential(convUnit(p + "short", p + "short_bn", in: c, out: b.out, kernel: 1, stride: b.stride, groups: 1))
                 : nil
-            layers.append(Residual(body: Sequential(body), shortcut: shortcut))
-            layers.append(SiLU())
+            if folded {
+                layers.append(FusedBlock(body: Sequential(dw + pw), film: film, shortcut: shortcut))
+            } else {
+                layers.append(Residual(body: Sequential(dw + pw + [film]), shortcut: shortcut))
+                layers.append(SiLU())
+            }
             c = b.out
         }
         trunk = Sequential(layers)
@@ -182,6 +191,14 @@ public final class ConvNet {
         return net
     }
 
+    /// An independent network with the same weights (its own workspaces), for another thread.
+    public func copy() -> ConvNet {
+        let twin = ConvNet(spec: spec, folded: isFolded)
+        for (a, b) in zip(parameters, twin.parameters) { b.value = a.value }
+        for (name, t) in trunk.buffers { twin.trunk.loadBuffer(name, t) }
+        return twin
+    }
+
     /// Reads a model file: architecture from its metadata, tensors checked by name and shape.
     public static func load(path: String) throws -> (net: ConvNet, metadata: [String: String]) {
         let file = try SafetensorsFile.read(path: path)
@@ -203,4 +220,34 @@ public final class ConvNet {
         meta["architecture"] = spec.json()
         try SafetensorsFile(tensors: stateDict, metadata: meta).write(path: path)
     }
+}
+
+/// Inference form of a residual block: body (depthwise + pointwise), shortcut, then FiLM, the addition
+/// and SiLU in one pass over memory.
+final class FusedBlock: Layer {
+    let body: Layer, film: FiLM, shortcut: Layer?
+    private var output = Tensor(zeros: [0])
+    init(body: Layer, film: FiLM, shortcut: Layer?) { self.body = body; self.film = film; self.shortcut = shortcut }
+
+    func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
+        precondition(!context.training, "a fused block is for inference only")
+        let h = body.forward(x, context)
+        let s = shortcut?.forward(x, context) ?? x
+        let n = h.shape[0], channels = h.shape[1], plane = h.count / (n * channels)
+        output.resize(h.shape)
+        h.data.withUnsafeBufferPointer { hp in s.data.withUnsafeBufferPointer { sp in
+        film.scale.value.data.withUnsafeBufferPointer { scale in film.shift.value.data.withUnsafeBufferPointer { shift in
+        output.data.withUnsafeMutableBufferPointer { op in
+            for b in 0..<n {
+                let k = context.conditions[b], offset = b * channels * plane
+                precondition(k >= 0 && k < film.conditions, "condition \(k) outside 0..<\(film.conditions)")
+                steato_film_add_silu(hp.baseAddress! + offset, sp.baseAddress! + offset, scale.baseAddress! + k * channels,
+                                     shift.baseAddress! + k * channels, channels, plane, op.baseAddress! + offset)
+            }
+        } } } } }
+        return output
+    }
+
+    func backward(_ gradient: Tensor) -> Tensor { preconditionFailure("a fused block is for inference only") }
+    var parameters: [Parameter] { body.parameters + film.parameters + (shortcut?.parameters ?? []) }
 }

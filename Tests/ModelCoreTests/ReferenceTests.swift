@@ -164,3 +164,49 @@ func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
         #expect(abs(p.grad.data[0] - 0.6) < 1e-6 && abs(p.grad.data[1] - 0.8) < 1e-6)
     }
 }
+
+@Suite struct FastMathTests {
+    @Test func fastExpIsAccurate() {
+        var worst: Double = 0
+        for i in 0..<20000 {
+            let x = -80 + Float(i) * 0.0084
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(FastMath.exp(x)) - exact) / exact)
+        }
+        #expect(worst < 5e-7, "worst relative error \(worst)")
+    }
+}
+
+/// The inference kernels (direct 3×3, C depthwise, image-by-image GEMM, fused activation) agree with
+/// the training path (batched im2col + GEMM), which the gradient checks and numpy cover.
+@Suite struct InferencePathTests {
+    @Test(arguments: [
+        (2, 16, 3, 2, 1, 1), (3, 8, 3, 1, 1, 1), (8, 8, 3, 1, 1, 8), (8, 8, 3, 2, 1, 8),
+        (8, 12, 1, 1, 0, 1), (8, 12, 1, 2, 0, 1), (12, 16, 3, 2, 1, 1), (6, 6, 5, 1, 2, 3),
+    ])
+    func inferenceMatchesTraining(config: (Int, Int, Int, Int, Int, Int)) {
+        let (cin, cout, k, s, p, g) = config
+        for batch in [1, 3] {
+            let conv = Conv2d("c", in: cin, out: cout, kernel: k, stride: s, padding: p, groups: g, bias: true, seed: 4)
+            conv.bias!.value = GradientCheck.random([cout], seed: 6)
+            let x = GradientCheck.random([batch, cin, 11, 10], seed: 8, scale: 2)
+            let reference = conv.forward(x, ForwardContext(training: true))
+            let fast = conv.forward(x, ForwardContext(training: false))
+            #expect(maxAbsDifference(reference, fast) < 1e-5, "\(config) batch \(batch)")
+            conv.fusedSiLU = true
+            let activated = conv.forward(x, ForwardContext(training: false))
+            let expected = reference.data.map { $0 / (1 + Foundation.exp(-$0)) }
+            #expect(zip(activated.data, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(config) fused SiLU batch \(batch)")
+        }
+    }
+
+    @Test func theEngineSplitsBatchesWithoutChangingResults() {
+        let spec = ModelFileTests.spec
+        let net = ConvNet(spec: spec, seed: 12)
+        let x = GradientCheck.random([5, 2, 16, 16], seed: 9)
+        let conditions = [0, 3, 1, 2, 0]
+        let single = net.folded().forward(x, conditions: conditions, context: ForwardContext(training: false))
+        let engine = InferenceEngine(network: net, workers: 2)
+        #expect(maxAbsDifference(engine.run(x, conditions: conditions), single) < 1e-6)
+    }
+}

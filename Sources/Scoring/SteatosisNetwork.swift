@@ -1,0 +1,20 @@
+import ModelCore
+import UltrasoundImaging
+
+/// The steatosis network: a shared trunk with per-view FiLM (view-specific parameterisation, as the
+/// published system's group did) and three heads on one linear layer — cumulative ordinal logits
+/// for P(grade ≥ mild / moderate / severe), view logits, and an image-quality logit.
+///
+/// Input: two channels of `size`×`size` — the fan's intensities normalised per image, and the physical
+/// depth of each row (so the network can read attenuation with depth, which global pooling would hide).
+public enum SteatosisNetwork {
+    public static let size = 128
+    public static let views: [View] = [.rightIntercostal, .subcostal, .leftLobe, .other]
+
+    public static let spec = NetworkSpec(
+        inputChannels: 2, inputHeight: size, inputWidth: size, conditions: views.count, stem: 16,
+        blocks: [.init(out: 24, stride: 2), .init(out: 24, stride: 1), .init(out: 48, stride: 2), .init(out: 48, stride: 1),
+                 .init(out: 64, stride: 2), .init(out: 64, stride: 1), .init(out: 96, stride: 2), .init(out: 96, stride: 1)],
+        dropout: 0.2,
+        heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: views.count), .init(name: "quality", size: 1)])
+}
