@@ -1,4 +1,5 @@
 #include "kernels.h"
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -143,6 +144,102 @@ void steato_conv3x3_direct(const float *in, long cin, long h, long w, const floa
             }
             if (silu)
                 for (long ox = 0; ox < wo; ox++) row[ox] = silu1(row[ox]);
+        }
+    }
+}
+
+MULTIVERSION
+void steato_silu_backward(const float *x, const float *dy, float *dx, long n) {
+    for (long i = 0; i < n; i++) {
+        const float s = 1.0f / (1.0f + fast_exp(-x[i]));
+        dx[i] = dy[i] * s * (1.0f + x[i] * (1.0f - s));
+    }
+}
+
+MULTIVERSION
+void steato_batchnorm_forward(const float *x, long n, long channels, long plane, const float *gamma, const float *beta,
+                              float *mean, float *variance, float epsilon, int training, float *normalised,
+                              float *inverse_std, float *y) {
+    const double m = (double)(n * plane);
+    for (long c = 0; c < channels; c++) {
+        if (training) {
+            double s = 0, s2 = 0;
+            for (long b = 0; b < n; b++) {
+                const float *xc = x + (b * channels + c) * plane;
+                float ps = 0, ps2 = 0;   // per-plane partial sums in float (vectorised), combined in double
+                for (long i = 0; i < plane; i++) { ps += xc[i]; ps2 += xc[i] * xc[i]; }
+                s += ps; s2 += ps2;
+            }
+            const double md = s / m;
+            double v = s2 / m - md * md;
+            mean[c] = (float)md;
+            variance[c] = (float)(v > 0 ? v : 0);
+        }
+        const float mu = mean[c];
+        const float inv = 1.0f / sqrtf(variance[c] + epsilon);
+        if (training) inverse_std[c] = inv;
+        const float g = gamma[c], bt = beta[c];
+        for (long b = 0; b < n; b++) {
+            const long base = (b * channels + c) * plane;
+            const float *xc = x + base;
+            float *yc = y + base;
+            if (training) {
+                float *hc = normalised + base;
+                for (long i = 0; i < plane; i++) { const float h = (xc[i] - mu) * inv; hc[i] = h; yc[i] = g * h + bt; }
+            } else {
+                for (long i = 0; i < plane; i++) yc[i] = g * ((xc[i] - mu) * inv) + bt;
+            }
+        }
+    }
+}
+
+MULTIVERSION
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+                               const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx) {
+    const float m = (float)(n * plane);
+    for (long c = 0; c < channels; c++) {
+        double sg = 0, sgx = 0;
+        for (long b = 0; b < n; b++) {
+            const long base = (b * channels + c) * plane;
+            float pg = 0, pgx = 0;
+            for (long i = 0; i < plane; i++) { pg += dy[base + i]; pgx += dy[base + i] * normalised[base + i]; }
+            sg += pg; sgx += pgx;
+        }
+        dgamma[c] += (float)sgx;
+        dbeta[c] += (float)sg;
+        const float scale = gamma[c] * inverse_std[c] / m, fg = (float)sg, fgx = (float)sgx;
+        for (long b = 0; b < n; b++) {
+            const long base = (b * channels + c) * plane;
+            for (long i = 0; i < plane; i++) dx[base + i] = scale * (m * dy[base + i] - fg - normalised[base + i] * fgx);
+        }
+    }
+}
+
+MULTIVERSION
+void steato_depthwise_backward_plane(const float *in, long h, long w, const float *weight, long kernel, long stride,
+                                     long padding, long dilation, const float *dy, long ho, long wo, float *dweight,
+                                     float *dx) {
+    for (long ky = 0; ky < kernel; ky++) {
+        for (long kx = 0; kx < kernel; kx++) {
+            const float wv = weight[ky * kernel + kx];
+            const long offset = kx * dilation - padding;
+            const long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+            long last = (w - 1 - offset) / stride;
+            if (last > wo - 1) last = wo - 1;
+            float acc = 0;
+            for (long oy = 0; oy < ho; oy++) {
+                const long iy = oy * stride - padding + ky * dilation;
+                if (iy < 0 || iy >= h) continue;
+                const float *src = in + iy * w + offset;
+                float *dsrc = dx + iy * w + offset;
+                const float *g = dy + oy * wo;
+                if (stride == 1) {
+                    for (long ox = first; ox <= last; ox++) { acc += g[ox] * src[ox]; dsrc[ox] += g[ox] * wv; }
+                } else {
+                    for (long ox = first; ox <= last; ox++) { acc += g[ox] * src[ox * stride]; dsrc[ox * stride] += g[ox] * wv; }
+                }
+            }
+            dweight[ky * kernel + kx] += acc;
         }
     }
 }

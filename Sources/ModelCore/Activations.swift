@@ -35,10 +35,7 @@ public final class SiLU: Layer {
         inputGrad.resize(gradient.shape)
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
         inputGrad.data.withUnsafeMutableBufferPointer { dp in
-            for i in xp.indices {
-                let s = 1 / (1 + FastMath.exp(-xp[i]))
-                dp[i] = gp[i] * s * (1 + xp[i] * (1 - s))
-            }
+            steato_silu_backward(xp.baseAddress!, gp.baseAddress!, dp.baseAddress!, xp.count)
         } } }
         return inputGrad
     }

@@ -1,3 +1,4 @@
+import CKernels
 /// Batch normalisation over (N, H, W) per channel. Training uses the batch's statistics and updates
 /// running averages; inference uses the running averages (and can be folded into the convolution before it).
 public final class BatchNorm2d: Layer {
@@ -36,57 +37,38 @@ public final class BatchNorm2d: Layer {
     public func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor {
         let n = x.shape[0], p = x.shape[2] * x.shape[3], m = Float(n * p)
         output.resize(x.shape)
+        var mean = context.training ? [Float](repeating: 0, count: channels) : runningMean.data
+        var variance = context.training ? [Float](repeating: 0, count: channels) : runningVar.data
         if context.training {
             normalised.resize(x.shape)
-            inverseStd = [Float](repeating: 0, count: channels)
+            if inverseStd.count != channels { inverseStd = [Float](repeating: 0, count: channels) }
         }
+        let training: Int32 = context.training ? 1 : 0
         x.data.withUnsafeBufferPointer { xp in output.data.withUnsafeMutableBufferPointer { op in
+        gamma.value.data.withUnsafeBufferPointer { g in beta.value.data.withUnsafeBufferPointer { b in
+        normalised.data.withUnsafeMutableBufferPointer { xh in inverseStd.withUnsafeMutableBufferPointer { inv in
+            steato_batchnorm_forward(xp.baseAddress!, n, channels, p, g.baseAddress!, b.baseAddress!, &mean, &variance,
+                                     epsilon, training, xh.baseAddress, inv.baseAddress, op.baseAddress!)
+        } } } } } }
+        if context.training {
             for c in 0..<channels {
-                var mean: Float, variance: Float
-                if context.training {
-                    var s: Double = 0, s2: Double = 0
-                    for b in 0..<n { let base = (b * channels + c) * p; for i in 0..<p { let v = Double(xp[base + i]); s += v; s2 += v * v } }
-                    let md = s / Double(m)
-                    mean = Float(md)
-                    variance = Float(max(0, s2 / Double(m) - md * md))
-                    runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean
-                    runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * variance * m / max(m - 1, 1)
-                } else {
-                    mean = runningMean.data[c]; variance = runningVar.data[c]
-                }
-                let inv = 1 / (variance + epsilon).squareRoot()
-                let g = gamma.value.data[c], bt = beta.value.data[c]
-                if context.training { inverseStd[c] = inv }
-                for b in 0..<n {
-                    let base = (b * channels + c) * p
-                    for i in 0..<p {
-                        let xh = (xp[base + i] - mean) * inv
-                        if context.training { normalised.data[base + i] = xh }
-                        op[base + i] = g * xh + bt
-                    }
-                }
+                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean[c]
+                runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * variance[c] * m / max(m - 1, 1)
             }
-        } }
+        }
         return output
     }
 
     public func backward(_ gradient: Tensor) -> Tensor {
-        let n = gradient.shape[0], p = gradient.shape[2] * gradient.shape[3], m = Float(n * p)
+        let n = gradient.shape[0], p = gradient.shape[2] * gradient.shape[3]
         inputGrad.resize(gradient.shape)
         gradient.data.withUnsafeBufferPointer { gp in normalised.data.withUnsafeBufferPointer { xh in
+        gamma.value.data.withUnsafeBufferPointer { g in inverseStd.withUnsafeBufferPointer { inv in
+        gamma.grad.data.withUnsafeMutableBufferPointer { dg in beta.grad.data.withUnsafeMutableBufferPointer { db in
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
-            for c in 0..<channels {
-                var sumG: Float = 0, sumGX: Float = 0
-                for b in 0..<n { let base = (b * channels + c) * p; for i in 0..<p { sumG += gp[base + i]; sumGX += gp[base + i] * xh[base + i] } }
-                gamma.grad.data[c] += sumGX
-                beta.grad.data[c] += sumG
-                let scale = gamma.value.data[c] * inverseStd[c] / m
-                for b in 0..<n {
-                    let base = (b * channels + c) * p
-                    for i in 0..<p { dx[base + i] = scale * (m * gp[base + i] - sumG - xh[base + i] * sumGX) }
-                }
-            }
-        } } }
+            steato_batchnorm_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, inv.baseAddress!,
+                                      dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
+        } } } } } } }
         return inputGrad
     }
 

@@ -11,10 +11,13 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     /// Inference only: apply SiLU to the output in the same pass as the bias (folded networks).
     public var fusedSiLU = false
+    /// False for a network's first layer: nothing needs dL/d(image), so backward skips it.
+    public var needsInputGradient = true
 
     private var input = Tensor(zeros: [0])
     private var columns: [Float] = []      // [K, N·P] per group, groups stacked
     private var gemmOut: [Float] = []      // [Cout, N·P]
+    private var columnGrad: [Float] = []   // dL/d(columns), training
     private var output = Tensor(zeros: [0])
     private var inputGrad = Tensor(zeros: [0])
     private var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
@@ -49,7 +52,7 @@ public final class Conv2d: Layer {
         } else if !context.training && usesDirect3x3 {
             direct3x3Forward(x, n: n, h: h, w: w, ho: ho, wo: wo)
             return output
-        } else if !context.training && groups == 1 {
+        } else if groups == 1 && (!context.training || pointwise) {
             imageByImageForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
         } else {
             gemmForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
@@ -223,6 +226,7 @@ public final class Conv2d: Layer {
             }
         }
         if depthwise { depthwiseBackward(gradient, n: n, h: h, w: w, ho: ho, wo: wo); return inputGrad }
+        if pointwise && groups == 1 { pointwiseBackward(gradient, n: n, p: p); return inputGrad }
 
         let cinG = inChannels / groups, coutG = outChannels / groups, k = cinG * kernel * kernel, np = n * p
         // dY as [Cout, N·P]
@@ -231,32 +235,44 @@ public final class Conv2d: Layer {
                 (dp.baseAddress! + c * np + b * p).update(from: gp.baseAddress! + (b * outChannels + c) * p, count: p)
             } }
         } }
-        var dcol = [Float](repeating: 0, count: k * np)
-        let direct = pointwise && n == 1 && groups == 1
-        input.data.withUnsafeBufferPointer { xp in
+        if needsInputGradient && columnGrad.count != k * np { columnGrad = [Float](repeating: 0, count: k * np) }
         gemmOut.withUnsafeBufferPointer { dp in
         weight.value.data.withUnsafeBufferPointer { wp in
         weight.grad.data.withUnsafeMutableBufferPointer { wg in
         columns.withUnsafeBufferPointer { cp in
-        dcol.withUnsafeMutableBufferPointer { dc in
+        columnGrad.withUnsafeMutableBufferPointer { dc in
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             for g in 0..<groups {
-                let col = direct ? xp.baseAddress! : cp.baseAddress! + g * k * np
+                let col = cp.baseAddress! + g * k * np
                 // dW_g += dY_g · colᵀ
                 BLAS.gemm(transA: false, transB: true, m: coutG, n: k, k: np, a: dp.baseAddress! + g * coutG * np, lda: np,
                           b: col, ldb: np, beta: 1, c: wg.baseAddress! + g * coutG * k, ldc: k)
+                guard needsInputGradient else { continue }
                 // dcol = W_gᵀ · dY_g
                 BLAS.gemm(transA: true, transB: false, m: k, n: np, k: coutG, a: wp.baseAddress! + g * coutG * k, lda: k,
                           b: dp.baseAddress! + g * coutG * np, ldb: np, beta: 0, c: dc.baseAddress!, ldc: np)
-                if direct {
-                    dx.baseAddress!.update(from: dc.baseAddress!, count: k * np)
-                } else {
-                    col2im(UnsafePointer(dc.baseAddress!), n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG,
-                           channels: cinG, into: dx.baseAddress!)
+                col2im(UnsafePointer(dc.baseAddress!), n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG,
+                       channels: cinG, into: dx.baseAddress!)
+            }
+        } } } } } }
+        return inputGrad
+    }
+
+    /// 1×1 stride-1: per image, dW += dY_b·X_bᵀ and dX_b = Wᵀ·dY_b, straight on the tensors.
+    private func pointwiseBackward(_ gradient: Tensor, n: Int, p: Int) {
+        input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
+        weight.value.data.withUnsafeBufferPointer { wp in weight.grad.data.withUnsafeMutableBufferPointer { wg in
+        inputGrad.data.withUnsafeMutableBufferPointer { dx in
+            for b in 0..<n {
+                let x = xp.baseAddress! + b * inChannels * p, dy = gp.baseAddress! + b * outChannels * p
+                BLAS.gemm(transA: false, transB: true, m: outChannels, n: inChannels, k: p, a: dy, lda: p, b: x, ldb: p,
+                          beta: 1, c: wg.baseAddress!, ldc: inChannels)
+                if needsInputGradient {
+                    BLAS.gemm(transA: true, transB: false, m: inChannels, n: p, k: outChannels, a: wp.baseAddress!, lda: inChannels,
+                              b: dy, ldb: p, beta: 0, c: dx.baseAddress! + b * inChannels * p, ldc: p)
                 }
             }
-        } } } } } } }
-        return inputGrad
+        } } } } }
     }
 
     private func depthwiseBackward(_ gradient: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
@@ -264,28 +280,10 @@ public final class Conv2d: Layer {
         weight.value.data.withUnsafeBufferPointer { wp in weight.grad.data.withUnsafeMutableBufferPointer { wg in
         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
             for b in 0..<n { for c in 0..<inChannels {
-                let src = xp.baseAddress! + (b * inChannels + c) * h * w
-                let dsrc = dxp.baseAddress! + (b * inChannels + c) * h * w
-                let dy = gp.baseAddress! + (b * inChannels + c) * ho * wo
-                for ky in 0..<kernel { for kx in 0..<kernel {
-                    let wIndex = c * kernel * kernel + ky * kernel + kx
-                    let weightValue = wp[wIndex]
-                    var acc: Float = 0
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky * dilation
-                        if iy < 0 || iy >= h { continue }
-                        let offset = kx * dilation - padding
-                        let first = max(0, (-offset + stride - 1) / stride), last = min(wo - 1, (w - 1 - offset) / stride)
-                        if first > last { continue }
-                        for ox in first...last {
-                            let ix = ox * stride + offset
-                            let g = dy[oy * wo + ox]
-                            acc += g * src[iy * w + ix]
-                            dsrc[iy * w + ix] += g * weightValue
-                        }
-                    }
-                    wg[wIndex] += acc
-                } }
+                let plane = (b * inChannels + c)
+                steato_depthwise_backward_plane(xp.baseAddress! + plane * h * w, h, w, wp.baseAddress! + c * kernel * kernel,
+                                                kernel, stride, padding, dilation, gp.baseAddress! + plane * ho * wo, ho, wo,
+                                                wg.baseAddress! + c * kernel * kernel, dxp.baseAddress! + plane * h * w)
             } }
         } } } } }
     }

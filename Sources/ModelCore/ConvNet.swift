@@ -120,6 +120,7 @@ public final class ConvNet {
             c = b.out
         }
         trunk = Sequential(layers)
+        pairs.first?.0.needsInputGradient = false   // training needs no dL/d(image); see computesInputGradient
         dropout = Dropout(spec.dropout)
         head = Linear("head", in: c, out: spec.outputs, seed: nextSeed())
         convBN = pairs.map { (conv: $0.0, bn: $0.1) }
@@ -137,7 +138,14 @@ public final class ConvNet {
         lastInputGradient = trunk.backward(pool.backward(g))
     }
 
-    /// dL/d(input) of the last backward pass.
+    /// Whether backward also computes dL/d(image) (for saliency maps and gradient checks); off by default,
+    /// which saves the stem's largest product.
+    public var computesInputGradient: Bool {
+        get { convBN.first?.conv.needsInputGradient ?? true }
+        set { convBN.first?.conv.needsInputGradient = newValue }
+    }
+
+    /// dL/d(input) of the last backward pass (when `computesInputGradient`).
     public private(set) var lastInputGradient = Tensor(zeros: [0])
 
     public var parameters: [Parameter] { trunk.parameters + head.parameters }

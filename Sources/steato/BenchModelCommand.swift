@@ -146,6 +146,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     @OptionGroup var options: ModelBenchOptions
     @Option(help: "Images per step.") var batch = 32
+    @Flag(help: "Also time forward and backward of each stage of the trunk.") var profile = false
 
     func run() throws {
         BLAS.setThreads(options.threads)
@@ -168,6 +169,29 @@ struct BenchTrainCommand: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             step()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        if profile {
+            context.conditions = conditions
+            var forwardTimes = [Double](repeating: 0, count: net.trunk.layers.count), backwardTimes = forwardTimes
+            for _ in 0..<options.iterations {
+                var y = x
+                for (i, layer) in net.trunk.layers.enumerated() {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    y = layer.forward(y, context)
+                    forwardTimes[i] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                }
+                var g = y
+                for i in g.data.indices { g.data[i] = 0.01 }
+                for (i, layer) in net.trunk.layers.enumerated().reversed() {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    g = layer.backward(g)
+                    backwardTimes[i] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                }
+            }
+            for (i, layer) in net.trunk.layers.enumerated() {
+                print(String(format: "  stage %2d %-10@ forward %.2f ms, backward %.2f ms", i, String(describing: type(of: layer)),
+                             forwardTimes[i] / Double(options.iterations), backwardTimes[i] / Double(options.iterations)))
+            }
         }
         let ms = BenchmarkModel.median(times)
         print("training batch \(batch), \(options.threads) BLAS threads")

@@ -71,6 +71,7 @@ import Testing
                                blocks: [.init(out: 6, stride: 2), .init(out: 6, stride: 1)], dropout: 0,
                                heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: 4)])
         let net = ConvNet(spec: spec, seed: 3)
+        net.computesInputGradient = true
         let wrapper = NetLayer(net: net, conditions: [0, 2, 1])
         expectGood(GradientCheck.check(wrapper, input: GradientCheck.random([3, 2, 12, 12], seed: 16), conditions: [0, 2, 1], samples: 25),
                    "network")

@@ -33,3 +33,25 @@ long steato_conv3x3_scratch(long channels, long h, long w);
 void steato_conv3x3_direct(const float *in, long cin, long h, long w, const float *weight, const float *bias,
                            long cout, long stride, float *out, long ho, long wo, int silu, float *scratch);
 #endif
+
+#ifndef STEATO_KERNELS_TRAINING
+#define STEATO_KERNELS_TRAINING
+/// dx = dy·σ(x)·(1 + x·(1 − σ(x))).
+void steato_silu_backward(const float *x, const float *dy, float *dx, long n);
+
+/// Batch normalisation forward over x [n, channels, plane]. With `training`, the batch statistics are
+/// computed (mean and biased variance written to `mean`, `variance`), and x̂ kept in `normalised` with
+/// 1/σ in `inverse_std`; otherwise `mean`, `variance` are read (running statistics).
+void steato_batchnorm_forward(const float *x, long n, long channels, long plane, const float *gamma, const float *beta,
+                              float *mean, float *variance, float epsilon, int training, float *normalised,
+                              float *inverse_std, float *y);
+
+/// Batch normalisation backward (training statistics): accumulates dγ, dβ and writes dx.
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+                               const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx);
+
+/// Depthwise convolution backward for one channel plane: accumulates dweight[k·k] and dx (which must be zeroed).
+void steato_depthwise_backward_plane(const float *in, long h, long w, const float *weight, long kernel, long stride,
+                                     long padding, long dilation, const float *dy, long ho, long wo, float *dweight,
+                                     float *dx);
+#endif
