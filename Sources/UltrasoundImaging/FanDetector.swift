@@ -1,0 +1,187 @@
+/// Where the ultrasound image is on a scanner screen: the convex hull of the largest region brighter
+/// than the screen's background (joined by other large regions beneath or above it, which a dark
+/// vessel or shadow can cut off), slightly eroded so the fan's edge never counts as tissue. Fans —
+/// curvilinear, sector, linear — are convex, so the hull restores anechoic parts (vessels, lung, a
+/// shadow). Text, depth scales, grey bars and ECG traces are small or coloured and fall away.
+public struct FanRegion: Sendable {
+    public let width: Int
+    public let height: Int
+    /// Inside the fan and not under a coloured overlay.
+    public let mask: [Bool]
+    /// Bounding box of the fan: x0..<x1, y0..<y1.
+    public let x0: Int, y0: Int, x1: Int, y1: Int
+    public var area: Int { mask.reduce(0) { $0 + ($1 ? 1 : 0) } }
+}
+
+public enum FanDetector {
+    /// Grey level (0–255) of each pixel, and whether it is coloured (an overlay: marker, caliper, label, ECG).
+    public static func greyAndColour(_ image: PixelImage, chromaThreshold: Int = 40) -> (grey: [UInt8], coloured: [Bool]) {
+        let n = image.width * image.height
+        if image.channels == 1 { return (image.pixels, [Bool](repeating: false, count: n)) }
+        var grey = [UInt8](repeating: 0, count: n), coloured = [Bool](repeating: false, count: n)
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
+                grey[i] = UInt8((r * 77 + g * 150 + b * 29) >> 8)
+                coloured[i] = max(r, g, b) - min(r, g, b) > chromaThreshold
+            }
+        }
+        return (grey, coloured)
+    }
+
+    public static func detect(_ image: PixelImage) -> FanRegion? {
+        let (grey, coloured) = greyAndColour(image)
+        return detect(grey: grey, coloured: coloured, width: image.width, height: image.height)
+    }
+
+    public static func detect(grey: [UInt8], coloured: [Bool], width w: Int, height h: Int) -> FanRegion? {
+        // Work at half resolution: the fan is large, and this keeps detection to a few milliseconds.
+        let sw = w / 2, sh = h / 2
+        guard sw > 8, sh > 8 else { return nil }
+        var small = [Float](repeating: 0, count: sw * sh)
+        var smallColour = [Bool](repeating: false, count: sw * sh)
+        for y in 0..<sh { for x in 0..<sw {
+            var s = 0, c = false
+            for dy in 0..<2 { for dx in 0..<2 {
+                let i = (2 * y + dy) * w + 2 * x + dx
+                s += Int(grey[i]); c = c || coloured[i]
+            } }
+            small[y * sw + x] = Float(s) / 4
+            smallColour[y * sw + x] = c
+        } }
+        // The screen's background level, from its border; tissue is clearly brighter after a box blur
+        // that bridges speckle.
+        var border: [Float] = []
+        for x in 0..<sw { border.append(small[x]); border.append(small[(sh - 1) * sw + x]) }
+        for y in 0..<sh { border.append(small[y * sw]); border.append(small[y * sw + sw - 1]) }
+        border.sort()
+        let background = border[border.count / 2]
+        // Tissue is brighter than the background and textured (speckle); flat bands such as a header bar are not.
+        let blurred = boxBlur(small, width: sw, height: sh, radius: 3)
+        let squares = boxBlur(small.map { $0 * $0 }, width: sw, height: sh, radius: 3)
+        var content = [Bool](repeating: false, count: sw * sh)
+        for i in content.indices {
+            let variance = squares[i] - blurred[i] * blurred[i]
+            content[i] = blurred[i] > background + 12 && variance > 9 && !smallColour[i]
+        }
+        guard let region = fanComponents(content, width: sw, height: sh) else { return nil }
+        let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)
+        // Back to full resolution, excluding coloured pixels.
+        var mask = [Bool](repeating: false, count: w * h)
+        var x0 = w, y0 = h, x1 = 0, y1 = 0
+        for y in 0..<(sh * 2) { for x in 0..<(sw * 2) {
+            let i = y * w + x
+            if eroded[(y / 2) * sw + x / 2] && !coloured[i] {
+                mask[i] = true
+                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x + 1); y1 = max(y1, y + 1)
+            }
+        } }
+        guard x1 - x0 > 16, y1 - y0 > 16 else { return nil }
+        return FanRegion(width: w, height: h, mask: mask, x0: x0, y0: y0, x1: x1, y1: y1)
+    }
+
+    static func boxBlur(_ v: [Float], width w: Int, height h: Int, radius r: Int) -> [Float] {
+        var tmp = [Float](repeating: 0, count: v.count), out = tmp
+        for y in 0..<h {
+            var s: Float = 0
+            for x in -r...r { s += v[y * w + min(max(x, 0), w - 1)] }
+            for x in 0..<w {
+                tmp[y * w + x] = s / Float(2 * r + 1)
+                s += v[y * w + min(x + r + 1, w - 1)] - v[y * w + max(x - r, 0)]
+            }
+        }
+        for x in 0..<w {
+            var s: Float = 0
+            for y in -r...r { s += tmp[min(max(y, 0), h - 1) * w + x] }
+            for y in 0..<h {
+                out[y * w + x] = s / Float(2 * r + 1)
+                s += tmp[min(y + r + 1, h - 1) * w + x] - tmp[max(y - r, 0) * w + x]
+            }
+        }
+        return out
+    }
+
+    /// The largest 4-connected region, with every other region at least an eighth its size that lies
+    /// around it without touching the screen's edge (parts of the fan cut off by an anechoic band or a
+    /// rib shadow).
+    static func fanComponents(_ m: [Bool], width w: Int, height h: Int) -> [Bool]? {
+        var label = [Int32](repeating: 0, count: m.count)
+        var sizes: [Int] = [0], spans: [(Int, Int)] = [(0, 0)], rows: [(Int, Int)] = [(0, 0)]
+        var stack: [Int] = []
+        for start in m.indices where m[start] && label[start] == 0 {
+            let id = Int32(sizes.count)
+            var size = 0, minX = w, maxX = 0, minY = h, maxY = 0
+            label[start] = id
+            stack.append(start)
+            while let i = stack.popLast() {
+                size += 1
+                let x = i % w, y = i / w
+                minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                for j in [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]
+                where j >= 0 && m[j] && label[j] == 0 {
+                    label[j] = id
+                    stack.append(j)
+                }
+            }
+            sizes.append(size); spans.append((minX, maxX)); rows.append((minY, maxY))
+        }
+        guard sizes.count > 1, let best = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }) else { return nil }
+        let (bx0, bx1) = spans[best], (by0, by1) = rows[best]
+        let mx = (bx1 - bx0) / 2, my = (by1 - by0) / 2
+        var keep = [Bool](repeating: false, count: sizes.count)
+        for id in sizes.indices.dropFirst() {
+            let cx = (spans[id].0 + spans[id].1) / 2, cy = (rows[id].0 + rows[id].1) / 2
+            let near = cx >= bx0 - mx && cx <= bx1 + mx && cy >= by0 - my && cy <= by1 + my
+            // Bands along the screen's edge (a header bar with its text) are interface, not fan.
+            let touchesEdge = spans[id].0 == 0 || spans[id].1 == w - 1 || rows[id].0 == 0 || rows[id].1 == h - 1
+            keep[id] = id == best || (sizes[id] * 8 >= sizes[best] && near && !touchesEdge)
+        }
+        return label.map { keep[Int($0)] }
+    }
+
+    /// The filled convex hull of the true pixels (Andrew's monotone chain on each row's extreme pixels).
+    static func convexFill(_ m: [Bool], width w: Int, height h: Int) -> [Bool] {
+        var points: [(Double, Double)] = []
+        for y in 0..<h {
+            var first = -1, last = -1
+            for x in 0..<w where m[y * w + x] { if first < 0 { first = x }; last = x }
+            if first >= 0 { points.append((Double(first), Double(y))); points.append((Double(last), Double(y))) }
+        }
+        guard points.count >= 3 else { return m }
+        points.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        func cross(_ o: (Double, Double), _ a: (Double, Double), _ b: (Double, Double)) -> Double {
+            (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+        }
+        var lower: [(Double, Double)] = [], upper: [(Double, Double)] = []
+        for p in points {
+            while lower.count >= 2 && cross(lower[lower.count - 2], lower[lower.count - 1], p) <= 0 { lower.removeLast() }
+            lower.append(p)
+        }
+        for p in points.reversed() {
+            while upper.count >= 2 && cross(upper[upper.count - 2], upper[upper.count - 1], p) <= 0 { upper.removeLast() }
+            upper.append(p)
+        }
+        let hull = Array(lower.dropLast() + upper.dropLast())
+        var out = [Bool](repeating: false, count: m.count)
+        for y in 0..<h { for x in 0..<w {
+            let p = (Double(x), Double(y))
+            var inside = true
+            for i in hull.indices where cross(hull[i], hull[(i + 1) % hull.count], p) < -0.5 { inside = false; break }
+            out[y * w + x] = inside
+        } }
+        return out
+    }
+
+    static func erode(_ m: [Bool], width w: Int, height h: Int, radius r: Int) -> [Bool] {
+        var out = m
+        for y in 0..<h { for x in 0..<w where m[y * w + x] {
+            var keep = true
+            outer: for dy in -r...r { for dx in -r...r {
+                let yy = y + dy, xx = x + dx
+                if yy < 0 || yy >= h || xx < 0 || xx >= w || !m[yy * w + xx] { keep = false; break outer }
+            } }
+            out[y * w + x] = keep
+        } }
+        return out
+    }
+}
