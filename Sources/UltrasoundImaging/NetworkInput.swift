@@ -12,6 +12,10 @@ public struct NetworkInput: Sendable {
     /// Depth of each output row (0…1).
     public var rowDepth: [Float]
 
+    public init(size: Int, intensity: [Float], mask: [Bool], rowDepth: [Float]) {
+        self.size = size; self.intensity = intensity; self.mask = mask; self.rowDepth = rowDepth
+    }
+
     /// Crops the fan and resamples it with area averaging.
     public init?(image: PixelImage, size: Int, cmPerPixel: Double? = nil) {
         guard let fan = FanDetector.detect(image) else { return nil }

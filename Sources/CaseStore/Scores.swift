@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// One scoring run of a study, ready to be written.
+public struct ScoringRun: Sendable {
+    public struct Image: Sendable {
+        public var imageId: Int64
+        public var score: Double
+        public var grade: Int
+        public var probabilities: [Double]
+        public var quality: Double
+        public var suggestedView: String
+        public init(imageId: Int64, score: Double, grade: Int, probabilities: [Double], quality: Double, suggestedView: String) {
+            self.imageId = imageId; self.score = score; self.grade = grade; self.probabilities = probabilities
+            self.quality = quality; self.suggestedView = suggestedView
+        }
+    }
+    public struct ViewAggregate: Sendable {
+        public var view: String, score: Double, sd: Double?, images: Int, grade: Int
+        public init(view: String, score: Double, sd: Double?, images: Int, grade: Int) {
+            self.view = view; self.score = score; self.sd = sd; self.images = images; self.grade = grade
+        }
+    }
+    public var studyId: Int64
+    public var modelName: String
+    public var modelSha256: String
+    public var images: [Image]
+    public var views: [ViewAggregate]
+    public var score: Double
+    public var grade: Int
+    public var fatPercent: Double
+    public var flags: [String]
+    public init(studyId: Int64, modelName: String, modelSha256: String, images: [Image], views: [ViewAggregate],
+                score: Double, grade: Int, fatPercent: Double, flags: [String]) {
+        self.studyId = studyId; self.modelName = modelName; self.modelSha256 = modelSha256; self.images = images
+        self.views = views; self.score = score; self.grade = grade; self.fatPercent = fatPercent; self.flags = flags
+    }
+}
+
+extension CaseStore {
+    /// Writes a scoring run in one transaction: image, view and study scores, the study's cached
+    /// score, grade and status (a reviewed study stays reviewed), and an audit entry.
+    public func save(_ run: ScoringRun, who: String = CaseStore.currentUser) throws {
+        try write { db in
+            let now = Date()
+            guard var study = try Study.fetchOne(db, key: run.studyId) else { throw CaseStoreError.notFound("study \(run.studyId)") }
+            for image in run.images {
+                let probs = "[" + image.probabilities.map { String(format: "%.4f", $0) }.joined(separator: ",") + "]"
+                var record = ImageScore(imageId: image.imageId, modelName: run.modelName, modelSha256: run.modelSha256,
+                                        score: image.score, grade: image.grade, probs: probs, quality: image.quality,
+                                        viewSuggested: image.suggestedView, scoredAt: now)
+                try record.insert(db)
+            }
+            for v in run.views {
+                var record = ViewScore(studyId: run.studyId, view: v.view, modelName: run.modelName, modelSha256: run.modelSha256,
+                                       score: v.score, sd: v.sd, imageCount: v.images, grade: v.grade, scoredAt: now)
+                try record.insert(db)
+            }
+            let flags = "[" + run.flags.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            var record = StudyScore(studyId: run.studyId, modelName: run.modelName, modelSha256: run.modelSha256, score: run.score,
+                                    grade: run.grade, fatPct: run.fatPercent, flags: flags, scoredAt: now)
+            try record.insert(db)
+            let old = study.score.map { String(format: "%.2f", $0) }
+            study.score = run.score
+            study.grade = run.grade
+            if study.status != "reviewed" { study.status = "scored" }
+            try study.update(db)
+            var entry = AuditEntry(who: who, action: "score", entity: "study", entityId: run.studyId, oldValue: old,
+                                   newValue: String(format: "%.2f by %@ %@", run.score, run.modelName, String(run.modelSha256.prefix(12))), at: now)
+            try entry.insert(db)
+        }
+    }
+
+    /// Ids of the studies to score: all, or those never scored.
+    public func studyIds(unscoredOnly: Bool) throws -> [Int64] {
+        try read { db in
+            try Int64.fetchAll(db, sql: unscoredOnly ? "SELECT id FROM study WHERE status = 'new' ORDER BY id" : "SELECT id FROM study ORDER BY id")
+        }
+    }
+}

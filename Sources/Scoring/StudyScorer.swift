@@ -1,0 +1,132 @@
+import Foundation
+import ModelCore
+import UltrasoundImaging
+
+/// A loaded model ready to score: name, identity (the file's sha256), the inference engine and the
+/// score → fat-percent calibration.
+public final class SteatosisModel: @unchecked Sendable {
+    public let name: String
+    public let sha256: String
+    public let path: String
+    public let calibration: FatCalibration
+    let engine: InferenceEngine
+
+    public init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        let bytes = [UInt8](data)
+        let file = try SafetensorsFile.parse(bytes, file: path)
+        guard let architecture = file.metadata["architecture"], let spec = try? NetworkSpec.from(json: architecture) else {
+            throw ModelFileError.badArchitecture(file: path, reason: "no readable architecture in the file's __metadata__")
+        }
+        guard spec.inputChannels == NetworkInput.channels, spec.inputHeight == SteatosisNetwork.size,
+              spec.outputs == SteatosisNetwork.spec.outputs, spec.conditions == SteatosisNetwork.views.count else {
+            throw ModelFileError.badArchitecture(file: path, reason: "not a steatosis network (inputs or heads differ)")
+        }
+        let net = ConvNet(spec: spec)
+        try net.load(file.tensors, file: path)
+        self.path = path
+        name = file.metadata["name"] ?? (path as NSString).lastPathComponent
+        sha256 = SHA256.hex(bytes)
+        calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints
+        engine = InferenceEngine(network: net, workers: workers)
+    }
+
+    /// Scores preprocessed images. An image without a view is first run with the view unknown; its
+    /// suggested view then conditions the score.
+    public func score(_ inputs: [NetworkInput], views: [View?]) -> [ImageScore] {
+        guard !inputs.isEmpty else { return [] }
+        let size = SteatosisNetwork.size, plane = 2 * size * size
+        var x = Tensor(zeros: [inputs.count, 2, size, size])
+        for (b, input) in inputs.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: input.channels()) }
+        let unknown = SteatosisNetwork.views.count - 1
+        var conditions = views.map { v in v.flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? unknown }
+        var logits = engine.run(x, conditions: conditions)
+        var scores = (0..<inputs.count).map { ImageScore(logits: Array(logits.data[($0 * 8)..<($0 * 8 + 8)])) }
+        let untagged = views.indices.filter { views[$0] == nil && scores[$0].suggestedView != .other }
+        if !untagged.isEmpty {
+            for i in untagged { conditions[i] = SteatosisNetwork.views.firstIndex(of: scores[i].suggestedView)! }
+            logits = engine.run(x, conditions: conditions)
+            for i in untagged {
+                let suggestion = scores[i].suggestedView, viewProbabilities = scores[i].viewProbabilities
+                scores[i] = ImageScore(logits: Array(logits.data[(i * 8)..<(i * 8 + 8)]))
+                scores[i].suggestedView = suggestion
+                scores[i].viewProbabilities = viewProbabilities
+            }
+        }
+        return scores
+    }
+}
+
+/// Monotone map from the 0–3 score to liver fat percent: piecewise linear through knots fitted against
+/// histology (isotonic), or the grade midpoints until a fit exists.
+public struct FatCalibration: Sendable, Codable, Equatable {
+    public var scores: [Double]
+    public var fat: [Double]
+
+    public static let gradeMidpoints = FatCalibration(scores: [0, 1, 2, 3], fat: [2, 19, 49.5, 83])
+
+    public init(scores: [Double], fat: [Double]) { self.scores = scores; self.fat = fat }
+
+    public init?(json: String) {
+        guard let c = try? JSONDecoder().decode(FatCalibration.self, from: Data(json.utf8)), c.scores.count == c.fat.count, c.scores.count >= 2 else { return nil }
+        self = c
+    }
+
+    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+
+    public func fatPercent(score: Double) -> Double {
+        if score <= scores[0] { return fat[0] }
+        for i in 1..<scores.count where score <= scores[i] {
+            let t = (score - scores[i - 1]) / max(scores[i] - scores[i - 1], 1e-9)
+            return fat[i - 1] + t * (fat[i] - fat[i - 1])
+        }
+        return fat[fat.count - 1]
+    }
+}
+
+/// A study's result: per view the mean and sd of its images, the study the mean over views, and flags.
+public struct StudyResult: Sendable {
+    public struct ViewResult: Sendable {
+        public var view: View
+        public var score: Double
+        public var sd: Double?
+        public var images: Int
+        public var grade: Grade { Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy }
+    }
+    public var views: [ViewResult]
+    public var score: Double
+    public var grade: Grade { Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy }
+    public var fatPercent: Double
+    public var flags: [String]
+
+    /// `views` are the tagged views (nil where untagged: the suggestion is used and flagged).
+    public static func aggregate(_ scores: [ImageScore], views: [View?], calibration: FatCalibration,
+                                 minimumQuality: Double = 0.5) -> StudyResult {
+        var flags: [String] = []
+        var byView: [View: [Double]] = [:]
+        for (s, tagged) in zip(scores, views) {
+            if s.quality < minimumQuality { flags.append("quality"); continue }
+            let view = tagged ?? s.suggestedView
+            if tagged == nil { flags.append("views-suggested") }
+            guard view != .other else { continue }
+            byView[view, default: []].append(s.score)
+        }
+        let results = View.liverViews.compactMap { view -> ViewResult? in
+            guard let values = byView[view], !values.isEmpty else { return nil }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let sd = values.count > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : nil
+            return ViewResult(view: view, score: mean, sd: sd, images: values.count)
+        }
+        for r in results where r.images < 3 { flags.append("few-images:\(r.view.rawValue)") }
+        for view in View.liverViews where byView[view] == nil { flags.append("missing-view:\(view.rawValue)") }
+        let scoresByView = results.map(\.score)
+        if let hi = scoresByView.max(), let lo = scoresByView.min(), hi - lo > 1 { flags.append("views-disagree") }
+        let study = scoresByView.isEmpty ? 0 : scoresByView.reduce(0, +) / Double(scoresByView.count)
+        if results.isEmpty { flags.append("no-usable-images") }
+        var unique: [String] = []
+        for f in flags where !unique.contains(f) { unique.append(f) }
+        return StudyResult(views: results, score: study, fatPercent: calibration.fatPercent(score: study), flags: unique)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import ModelCore
+import UltrasoundImaging
+
+public struct TrainingOptions: Sendable {
+    public var epochs = 10
+    public var batch = 32
+    public var learningRate: Float = 2e-3
+    public var weightDecay: Float = 1e-4
+    public var seed: UInt64 = 1
+    /// Share of each batch replaced by scrambled images, labelled view `other` and poor quality.
+    public var junkFraction: Float = 0.08
+    /// Share of images shown with the view unknown, so the network also scores untagged images.
+    public var viewDropout: Float = 0.2
+    public init() {}
+}
+
+public struct EpochReport: Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationLoss: Double
+    /// AUROC of the image score for ≥ mild, ≥ moderate, severe on the validation images.
+    public var aurocs: [Double?]
+    public var seconds: Double
+}
+
+/// Trains the steatosis network: ordinal loss on cumulative logits (report grades are noisy, and
+/// an ordinal target lets one-grade-off labels cost little), view and quality heads on the side,
+/// AdamW with warm-up and cosine decay, gradient clipping, checkpoints every epoch.
+public final class Trainer {
+    public let net: ConvNet
+    public let options: TrainingOptions
+    let optimiser: AdamW
+    public private(set) var epochsDone = 0
+    let size = SteatosisNetwork.size
+
+    public init(options: TrainingOptions, net: ConvNet? = nil) {
+        self.options = options
+        self.net = net ?? ConvNet(spec: SteatosisNetwork.spec, seed: options.seed)
+        optimiser = AdamW(self.net.parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
+    }
+
+    /// One epoch; `onStep` sees (step, steps, running loss).
+    public func epoch(_ samples: [TrainingSample], validation: [TrainingSample],
+                      onStep: (Int, Int, Double) -> Void = { _, _, _ in }) -> EpochReport {
+        let start = Date()
+        var rng = Xorshift(seed: options.seed &+ UInt64(epochsDone) &* 7919)
+        var order = Array(samples.indices)
+        rng.shuffle(&order)
+        let steps = max(1, order.count / options.batch)
+        let schedule = CosineSchedule(base: options.learningRate, minimum: options.learningRate / 50,
+                                      warmupSteps: min(200, steps), totalSteps: steps * options.epochs)
+        let augmentation = Augmentation()
+        let context = ForwardContext(training: true, seed: options.seed &+ UInt64(epochsDone))
+        var total = 0.0
+        for step in 0..<steps {
+            let batch = order[(step * options.batch)..<((step + 1) * options.batch)].map { samples[$0] }
+            let (x, conditions, grades, weights, views, quality) = assemble(batch, augmentation: augmentation, rng: &rng)
+            optimiser.zeroGrad()
+            let logits = net.forward(x, conditions: conditions, context: context)
+            let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, quality: quality)
+            net.backward(grad)
+            optimiser.clipGradients(maxNorm: 5)
+            optimiser.learningRate = schedule.rate(at: epochsDone * steps + step)
+            optimiser.update()
+            total += Double(loss)
+            onStep(step + 1, steps, total / Double(step + 1))
+        }
+        epochsDone += 1
+        let (validationLoss, aurocs) = validate(validation)
+        return EpochReport(epoch: epochsDone, trainLoss: total / Double(steps), validationLoss: validationLoss,
+                           aurocs: aurocs, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Loss on the validation images (true views, no augmentation) and AUROCs of the expected grade
+    /// against the histological grade where known (else the label).
+    public func validate(_ samples: [TrainingSample]) -> (Double, [Double?]) {
+        guard !samples.isEmpty else { return (0, [nil, nil, nil]) }
+        let context = ForwardContext(training: false)
+        var scores: [Double] = [], truth: [Int] = [], total = 0.0, batches = 0
+        for start in stride(from: 0, to: samples.count, by: 64) {
+            let batch = Array(samples[start..<min(samples.count, start + 64)])
+            var x = Tensor(zeros: [batch.count, 2, size, size])
+            for (b, s) in batch.enumerated() {
+                let input = NetworkInput.from(s)
+                let channels = input.channels()
+                x.data.replaceSubrange((b * 2 * size * size)..<((b + 1) * 2 * size * size), with: channels)
+            }
+            let logits = net.forward(x, conditions: batch.map(\.view), context: context)
+            let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { _ in 1 }, views: batch.map(\.view),
+                                      quality: batch.map { _ in 1 })
+            total += Double(loss); batches += 1
+            for b in 0..<batch.count {
+                scores.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score)
+                truth.append(batch[b].fatPercent.map { Grade(fatPercent: $0).rawValue } ?? batch[b].grade)
+            }
+        }
+        let aurocs = (1...3).map { k in auroc(scores: scores, positives: truth.map { $0 >= k }) }
+        return (total / Double(batches), aurocs)
+    }
+
+    func assemble(_ batch: [TrainingSample], augmentation: Augmentation, rng: inout Xorshift)
+        -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
+        let n = batch.count, plane = size * size
+        var x = Tensor(zeros: [n, 2, size, size])
+        var conditions: [Int] = [], grades: [Int] = [], weights: [Float] = [], views: [Int] = [], quality: [Int] = []
+        for (b, sample) in batch.enumerated() {
+            var (v, mask) = augmentation.apply(sample, size: size, rng: &rng)
+            let junk = rng.uniform(0, 1) < options.junkFraction
+            if junk { v = scramble(v, rng: &rng) }
+            var input = NetworkInput.from(sample)
+            input.mask = mask
+            let channels = input.channels(intensity: v)
+            x.data.replaceSubrange((b * 2 * plane)..<((b + 1) * 2 * plane), with: channels)
+            let view = junk ? 3 : sample.view
+            conditions.append(junk || rng.uniform(0, 1) < options.viewDropout ? 3 : view)
+            grades.append(sample.grade)
+            weights.append(junk ? 0 : 1)
+            views.append(view)
+            quality.append(junk ? 0 : 1)
+        }
+        return (x, conditions, grades, weights, views, quality)
+    }
+
+    /// Shuffles 16×16 tiles: keeps the grey levels, destroys anatomy (an 'other', poor-quality image).
+    func scramble(_ v: [Float], rng: inout Xorshift) -> [Float] {
+        let tiles = size / 16
+        var order = Array(0..<(tiles * tiles))
+        rng.shuffle(&order)
+        var out = v
+        for (t, source) in order.enumerated() {
+            let ty = t / tiles, tx = t % tiles, sy = source / tiles, sx = source % tiles
+            for y in 0..<16 { for x in 0..<16 { out[(ty * 16 + y) * size + tx * 16 + x] = v[(sy * 16 + y) * size + sx * 16 + x] } }
+        }
+        return out
+    }
+
+    /// Ordinal + 0.3 × view cross-entropy + 0.2 × quality cross-entropy, gradient on the 8 logits.
+    static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], quality: [Int]) -> (Float, Tensor) {
+        let n = logits.shape[0]
+        func slice(_ from: Int, _ count: Int) -> Tensor {
+            var t = Tensor(zeros: [n, count])
+            for b in 0..<n { for j in 0..<count { t.data[b * count + j] = logits.data[b * 8 + from + j] } }
+            return t
+        }
+        let (lo, go) = Loss.ordinal(slice(0, 3), grades, weights: weights)
+        let (lv, gv) = Loss.softmaxCrossEntropy(slice(3, 4), views)
+        let (lq, gq) = Loss.ordinal(slice(7, 1), quality)
+        var grad = Tensor(zeros: logits.shape)
+        for b in 0..<n {
+            for j in 0..<3 { grad.data[b * 8 + j] = go.data[b * 3 + j] }
+            for j in 0..<4 { grad.data[b * 8 + 3 + j] = 0.3 * gv.data[b * 4 + j] }
+            grad.data[b * 8 + 7] = 0.2 * gq.data[b]
+        }
+        return (lo + 0.3 * lv + 0.2 * lq, grad)
+    }
+
+    // MARK: checkpoints
+
+    /// The model with its training state (AdamW moments, epochs done) in one safetensors file.
+    public func saveCheckpoint(path: String, metadata: [String: String]) throws {
+        var tensors: [String: Tensor] = [:]
+        for (k, v) in net.stateDict { tensors["model." + k] = v }
+        let state = optimiser.state
+        for (i, p) in net.parameters.enumerated() {
+            tensors["adam.m." + p.name] = Tensor(shape: p.value.shape, data: state.m[i])
+            tensors["adam.v." + p.name] = Tensor(shape: p.value.shape, data: state.v[i])
+        }
+        var meta = metadata
+        meta["architecture"] = net.spec.json()
+        meta["epochs_done"] = String(epochsDone)
+        meta["adam_step"] = String(state.step)
+        try SafetensorsFile(tensors: tensors, metadata: meta).write(path: path)
+    }
+
+    public static func resume(path: String, options: TrainingOptions) throws -> Trainer {
+        let file = try SafetensorsFile.read(path: path)
+        guard let architecture = file.metadata["architecture"], let spec = try? NetworkSpec.from(json: architecture) else {
+            throw ModelFileError.badArchitecture(file: path, reason: "not a training checkpoint")
+        }
+        let net = ConvNet(spec: spec)
+        var model: [String: Tensor] = [:]
+        for (k, v) in file.tensors where k.hasPrefix("model.") { model[String(k.dropFirst(6))] = v }
+        try net.load(model, file: path)
+        let trainer = Trainer(options: options, net: net)
+        var m: [[Float]] = [], v: [[Float]] = []
+        for p in net.parameters {
+            guard let tm = file.tensors["adam.m." + p.name], let tv = file.tensors["adam.v." + p.name] else {
+                throw ModelFileError.missingTensor(file: path, tensor: "adam.m." + p.name)
+            }
+            m.append(tm.data); v.append(tv.data)
+        }
+        trainer.optimiser.restore(step: Int(file.metadata["adam_step"] ?? "0") ?? 0, m: m, v: v)
+        trainer.epochsDone = Int(file.metadata["epochs_done"] ?? "0") ?? 0
+        return trainer
+    }
+}
+
+extension NetworkInput {
+    /// Rebuilds a network input from a stored training sample.
+    static func from(_ s: TrainingSample) -> NetworkInput {
+        NetworkInput(size: SteatosisNetwork.size, intensity: s.intensity.map { Float($0) / 255 }, mask: s.mask, rowDepth: s.rowDepth)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import UltrasoundImaging
+
+/// One preprocessed image kept in memory for training: the fan's intensities (0–255, before
+/// normalisation, so augmentation can change gain and grey map first), its mask, and the labels.
+public struct TrainingSample: Sendable {
+    public var intensity: [UInt8]
+    public var mask: [Bool]
+    public var rowDepth: [Float]
+    /// The label trained on (report grade, or the histological grade).
+    public var grade: Int
+    public var fatPercent: Double?
+    public var view: Int
+    public var patient: String
+
+    public init(input: NetworkInput, grade: Int, fatPercent: Double?, view: Int, patient: String) {
+        intensity = input.intensity.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        mask = input.mask
+        rowDepth = input.rowDepth
+        self.grade = grade
+        self.fatPercent = fatPercent
+        self.view = view
+        self.patient = patient
+    }
+}
+
+/// An image file with its labels, as read from a manifest or the case database.
+public struct LabelledImage: Sendable {
+    public var path: String
+    public var grade: Int
+    public var fatPercent: Double?
+    public var view: View?
+    public var patient: String
+    public init(path: String, grade: Int, fatPercent: Double?, view: View?, patient: String) {
+        self.path = path; self.grade = grade; self.fatPercent = fatPercent; self.view = view; self.patient = patient
+    }
+}
+
+public enum TrainingData {
+    /// Decodes and preprocesses every image on all cores; images that cannot be read or show no fan
+    /// are reported through `skipped` and left out.
+    public static func load(_ images: [LabelledImage], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                            skipped: @escaping @Sendable (String) -> Void = { _ in }) -> [TrainingSample] {
+        let slots = SampleSlots(count: images.count)
+        let total = images.count
+        DispatchQueue.concurrentPerform(iterations: images.count) { i in
+            let row = images[i]
+            if let data = FileManager.default.contents(atPath: row.path),
+               let (_, image) = try? ImageDecoder.decode([UInt8](data)),
+               let input = NetworkInput(image: image, size: SteatosisNetwork.size) {
+                let view = row.view.flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? 3
+                slots.set(i, TrainingSample(input: input, grade: row.grade, fatPercent: row.fatPercent, view: view, patient: row.patient))
+            } else {
+                skipped("\(row.path): unreadable or no fan found")
+                slots.set(i, nil)
+            }
+            let done = slots.done
+            if done % 200 == 0 || done == total { progress(done, total) }
+        }
+        return slots.values.compactMap { $0 }
+    }
+}
+
+final class SampleSlots: @unchecked Sendable {
+    private var slots: [TrainingSample?]
+    private let lock = NSLock()
+    private(set) var done = 0
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ s: TrainingSample?) { lock.lock(); slots[i] = s; done += 1; lock.unlock() }
+    var values: [TrainingSample?] { lock.lock(); defer { lock.unlock() }; return slots }
+}

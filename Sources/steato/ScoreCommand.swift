@@ -1,0 +1,122 @@
+import ArgumentParser
+import CaseStore
+import Foundation
+import Scoring
+import UltrasoundImaging
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score studies with the model: per image, per view (mean ± sd) and per study (mean over views).",
+        discussion: """
+            Scores are stored with the model's name and sha256. Flags: views-disagree (views more than one grade apart), \
+            quality (an image failed the quality check), few-images:VIEW (fewer than three), missing-view:VIEW, \
+            views-suggested (untagged images used the model's suggested view). --json writes one object per study per line.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Studies (number, PATIENT/STUDY or study id).") var studies: [String] = []
+    @Flag(help: "Score every study.") var all = false
+    @Flag(help: "Score the studies never scored.") var unscored = false
+    @Flag(help: "One JSON object per study per line (the score JSON contract).") var json = false
+    @Option(help: "Model file (default: $STEATO_MODEL, else the model shipped with steato).") var model: String?
+
+    func run() throws {
+        guard all || unscored || !studies.isEmpty else { throw fail(UserFacingError("name studies, or use --all or --unscored")) }
+        let store = try database.open()
+        let scorer = try ModelLocator.load(explicit: model)
+        var ids: [Int64] = []
+        do {
+            ids = (all || unscored) ? try store.studyIds(unscoredOnly: unscored && !all) : try studies.map { try store.findStudy($0).id! }
+        } catch { throw fail(error) }
+        var failures = 0
+        let progress = ProgressLine(enabled: stderrIsTerminal && json)
+        for (n, id) in ids.enumerated() {
+            do {
+                let line = try StudyScoring.score(studyId: id, store: store, model: scorer)
+                print(json ? line.json : line.text)
+            } catch {
+                printError("study \(id): \(error)")
+                failures += 1
+            }
+            progress.show(done: n + 1, total: ids.count, label: "studies")
+        }
+        progress.clear()
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+/// Finds the model: an explicit path, $STEATO_MODEL, or the default model shipped with steato.
+enum ModelLocator {
+    static func load(explicit: String?) throws -> SteatosisModel {
+        let path = explicit ?? ProcessInfo.processInfo.environment["STEATO_MODEL"] ?? bundledModelPath()
+        guard let path else {
+            throw fail(UserFacingError("no model: pass --model FILE or set STEATO_MODEL (this build ships none)"))
+        }
+        do { return try SteatosisModel(path: path) } catch { throw fail(error) }
+    }
+
+    static func bundledModelPath() -> String? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for candidate in [executable.appendingPathComponent("steato_steato.resources/steatoscope-default.safetensors"),
+                          executable.appendingPathComponent("../share/steatoscope/steatoscope-default.safetensors")] {
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.standardizedFileURL.path }
+        }
+        return nil
+    }
+}
+
+/// Scores one stored study and writes the result.
+enum StudyScoring {
+    struct Output { var json: String; var text: String }
+
+    static func score(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> Output {
+        let detail = try store.detail(studyId: studyId)
+        var inputs: [NetworkInput] = [], views: [View?] = [], used: [ImageRecord] = []
+        var unreadable: [String] = []
+        for image in detail.images {
+            let bytes = try store.images.load(sha256: image.sha256)
+            guard let (_, pixels) = try? ImageDecoder.decode(bytes), let input = NetworkInput(image: pixels, size: SteatosisNetwork.size) else {
+                unreadable.append(image.originalName)
+                continue
+            }
+            inputs.append(input); views.append(image.view.flatMap(View.init(rawValue:))); used.append(image)
+        }
+        let scores = model.score(inputs, views: views)
+        var result = StudyResult.aggregate(scores, views: views, calibration: model.calibration)
+        if !unreadable.isEmpty { result.flags.append("no-fan-found") }
+        let run = ScoringRun(
+            studyId: studyId, modelName: model.name, modelSha256: model.sha256,
+            images: zip(used, scores).map { image, s in
+                ScoringRun.Image(imageId: image.id!, score: s.score, grade: s.grade.rawValue, probabilities: s.probabilities,
+                                 quality: s.quality, suggestedView: s.suggestedView.rawValue)
+            },
+            views: result.views.map { .init(view: $0.view.rawValue, score: $0.score, sd: $0.sd, images: $0.images, grade: $0.grade.rawValue) },
+            score: result.score, grade: result.grade.rawValue, fatPercent: result.fatPercent, flags: result.flags)
+        try store.save(run)
+
+        var viewsJSON: [String: Any] = [:]
+        for v in result.views {
+            viewsJSON[v.view.rawValue] = ["score": rounded(v.score), "grade": v.grade.rawValue, "n_images": v.images, "sd": v.sd.map(rounded) as Any]
+        }
+        let imagesJSON: [[String: Any]] = zip(used, scores).map { image, s in
+            ["image_id": image.id!, "sha256": image.sha256, "file": image.originalName, "view": image.view as Any,
+             "view_suggested": s.suggestedView.rawValue, "score": rounded(s.score), "grade": s.grade.rawValue,
+             "probs": s.probabilities.map(rounded), "quality": rounded(s.quality)]
+        }
+        let object: [String: Any] = [
+            "study_id": detail.study.studyKey, "patient_id": detail.patient.patientKey, "score": rounded(result.score),
+            "grade": result.grade.rawValue, "fat_pct": rounded(result.fatPercent), "views": viewsJSON, "images": imagesJSON,
+            "model": ["name": model.name, "sha256": model.sha256], "flags": result.flags,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let viewText = result.views.map { String(format: "%@ %.2f±%.2f (%d)", $0.view.abbreviation, $0.score, $0.sd ?? 0, $0.images) }
+            .joined(separator: "  ")
+        let text = String(format: "study %lld %@/%@: score %.2f (%@), fat %.0f %%  %@%@", studyId, detail.patient.patientKey,
+                          detail.study.studyKey, result.score, result.grade.name, result.fatPercent, viewText,
+                          result.flags.isEmpty ? "" : "  flags: " + result.flags.joined(separator: ", "))
+        return Output(json: String(decoding: data, as: UTF8.self), text: text)
+    }
+
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}

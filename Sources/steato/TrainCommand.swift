@@ -1,0 +1,95 @@
+import ArgumentParser
+import CaseStore
+import Foundation
+import ModelCore
+import Scoring
+import UltrasoundImaging
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the steatosis network on labelled manifest folders (e.g. from steato simulate).",
+        discussion: """
+            Patients are split into training and validation by a seeded hash. Every epoch prints the losses and the \
+            validation AUROCs (≥ mild, ≥ moderate, severe) and writes OUT.checkpoint; --resume continues from it. \
+            The same data, options and seed give the same model.
+            """)
+
+    @Option(name: .customLong("data"), help: "A folder with manifest.csv (repeatable).") var folders: [String]
+    @Option(help: "The model file to write.") var out: String
+    @Option(help: "Labels to learn from: report (the sonographer's grade, as the paper did) or histology.") var labels = "report"
+    @Option(help: "Epochs.") var epochs = 10
+    @Option(help: "Images per step.") var batch = 32
+    @Option(help: "Peak learning rate.") var learningRate: Float = 2e-3
+    @Option(help: "Share of patients held out for validation.") var validation = 0.1
+    @Option(help: "Random seed (data order, augmentation, initial weights).") var seed: UInt64 = 1
+    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Option(help: "A name for the model.") var name = "steatoscope"
+    @Flag(help: "Continue from OUT.checkpoint.") var resume = false
+
+    func run() throws {
+        guard labels == "report" || labels == "histology" else {
+            throw fail(UserFacingError("--labels must be report or histology, not '\(labels)'"))
+        }
+        BLAS.setThreads(threads)
+        var images: [LabelledImage] = []
+        for folder in folders {
+            let path = folder.hasSuffix(".csv") ? folder : folder + "/manifest.csv"
+            let manifest: Manifest
+            do { manifest = try Manifest(path: path) } catch { throw fail(error) }
+            for problem in manifest.rowErrors { printError("\(path):row \(problem.line): \(problem.reason)") }
+            let base = (path as NSString).deletingLastPathComponent
+            for row in manifest.rows {
+                let grade = labels == "report" ? row.reportGrade : row.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
+                guard let grade else { continue }
+                let file = row.imagePath.hasPrefix("/") ? row.imagePath : base + "/" + row.imagePath
+                images.append(LabelledImage(path: file, grade: grade, fatPercent: row.histologyFatPct, view: row.view, patient: row.patientKey))
+            }
+        }
+        guard !images.isEmpty else { throw fail(UserFacingError("no labelled images in \(folders.joined(separator: ", "))")) }
+        let progress = ProgressLine(enabled: stderrIsTerminal)
+        let loadStart = Date()
+        let samples = TrainingData.load(images, progress: { done, total in progress.show(done: done, total: total, label: "images preprocessed") },
+                                        skipped: { printError($0) })
+        progress.clear()
+        // Split by patient, so no patient is in both sets.
+        func held(_ patient: String) -> Bool {
+            var h: UInt64 = seed &+ 1469598103934665603
+            for b in patient.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+            return Double(h % 10000) / 10000 < validation
+        }
+        let train = samples.filter { !held($0.patient) }, check = samples.filter { held($0.patient) }
+        print("\(samples.count) images (\(train.count) training, \(check.count) validation) preprocessed in \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s")
+
+        var options = TrainingOptions()
+        options.epochs = epochs; options.batch = batch; options.learningRate = learningRate; options.seed = seed
+        let checkpoint = out + ".checkpoint"
+        let trainer: Trainer
+        if resume && FileManager.default.fileExists(atPath: checkpoint) {
+            do { trainer = try Trainer.resume(path: checkpoint, options: options) } catch { throw fail(error) }
+            print("resuming after epoch \(trainer.epochsDone) from \(checkpoint)")
+        } else {
+            trainer = Trainer(options: options)
+        }
+        let metadata = [
+            "name": name, "labels": labels, "seed": String(seed), "epochs": String(epochs),
+            "trained_on": folders.map { ($0 as NSString).lastPathComponent }.joined(separator: ","),
+            "training_images": String(train.count),
+        ]
+        let start = Date()
+        while trainer.epochsDone < epochs {
+            let report = trainer.epoch(train, validation: check) { step, steps, loss in
+                progress.show(done: step, total: steps, label: String(format: "steps, epoch %d, loss %.3f", trainer.epochsDone + 1, loss))
+            }
+            progress.clear()
+            let aucs = report.aurocs.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")
+            print(String(format: "epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s",
+                         report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
+            do { try trainer.saveCheckpoint(path: checkpoint, metadata: metadata) } catch { throw fail(error) }
+        }
+        var final = metadata
+        final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
+        do { try trainer.net.save(path: out, metadata: final) } catch { throw fail(error) }
+        print("model written to \(out)")
+    }
+}
