@@ -32,13 +32,14 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ModelCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging"]),
+        .target(name: "Evaluation"),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring",
+            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,6 +47,8 @@ let package = Package(
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
         .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging"]),
         .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "ModelCore", "UltrasoundImaging", "Phantom"]),
         .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
     ]
