@@ -6,6 +6,17 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-cases", migrate: createCases)
         migrator.registerMigration("v1-scores-reviews-audit", migrate: createScoresReviewsAudit)
+        migrator.registerMigration("v2-scanner-adaptation") { db in
+            // Per scanner and model: normalisation statistics re-estimated from that scanner's own images.
+            try db.create(table: "adaptation") { t in
+                t.column("scanner", .text).notNull()
+                t.column("modelSha256", .text).notNull()
+                t.column("tensors", .blob).notNull()   // safetensors bytes of the running statistics
+                t.column("images", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["scanner", "modelSha256"])
+            }
+        }
         return migrator
     }
 

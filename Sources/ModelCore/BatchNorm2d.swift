@@ -7,7 +7,8 @@ public final class BatchNorm2d: Layer {
     public let beta: Parameter
     public var runningMean: Tensor
     public var runningVar: Tensor
-    public let momentum: Float
+    /// Weight of the newest batch in the running averages (1/(t+1) gives the plain average of t+1 batches).
+    public var momentum: Float
     public let epsilon: Float
     let name: String
 

@@ -199,6 +199,11 @@ public final class ConvNet {
         return net
     }
 
+    /// Sets the running-average weight of every batch normalisation (test-time adaptation uses 1/(t+1)).
+    public func setBatchNormMomentum(_ momentum: Float) {
+        for pair in convBN { pair.bn?.momentum = momentum }
+    }
+
     /// An independent network with the same weights (its own workspaces), for another thread.
     public func copy() -> ConvNet {
         let twin = ConvNet(spec: spec, folded: isFolded)

@@ -10,6 +10,11 @@ public final class SteatosisModel: @unchecked Sendable {
     public let path: String
     public let calibration: FatCalibration
     let engine: InferenceEngine
+    /// The training form, kept for test-time adaptation.
+    let network: ConvNet
+    /// Engines with a scanner's adapted statistics, by scanner.
+    private var adapted: [String: InferenceEngine] = [:]
+    private let lock = NSLock()
 
     public init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -31,11 +36,59 @@ public final class SteatosisModel: @unchecked Sendable {
         sha256 = SHA256.hex(bytes)
         calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints
         engine = InferenceEngine(network: net, workers: workers)
+        network = net
+    }
+
+    /// Test-time adaptation: batch-norm running statistics re-estimated from one scanner's own
+    /// (unlabelled) images, returned as safetensors bytes to store with the scanner.
+    public func adaptationStatistics(_ inputs: [NetworkInput], views: [View?]) -> [UInt8] {
+        let twin = network.copy()
+        let size = SteatosisNetwork.size, plane = 2 * size * size
+        let unknown = SteatosisNetwork.views.count - 1
+        let context = ForwardContext(training: true)
+        // Momentum 1/(t+1): the running statistics become the plain average over the scanner's batches,
+        // with nothing left of the training statistics.
+        var batches = 0
+        for start in stride(from: 0, to: inputs.count, by: 16) {
+            let batch = Array(start..<min(inputs.count, start + 16))
+            var x = Tensor(zeros: [batch.count, 2, size, size])
+            for (b, i) in batch.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: inputs[i].channels()) }
+            twin.setBatchNormMomentum(1 / Float(batches + 1))
+            _ = twin.forward(x, conditions: batch.map { views[$0].flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? unknown },
+                             context: context)
+            batches += 1
+        }
+        let momentumPasses = batches
+        var buffers: [String: Tensor] = [:]
+        for (name, t) in twin.trunk.buffers { buffers[name] = t }
+        return SafetensorsFile(tensors: buffers, metadata: ["model_sha256": sha256, "batches": String(momentumPasses)]).serialized()
+    }
+
+    /// Scores with a scanner's adapted statistics (from `adaptationStatistics`), falling back to the
+    /// model's own when there are none.
+    public func score(_ inputs: [NetworkInput], views: [View?], scanner: String?, adaptation: [UInt8]?) throws -> [ImageScore] {
+        guard let scanner, let adaptation else { return score(inputs, views: views) }
+        lock.lock()
+        var engine = adapted[scanner]
+        if engine == nil {
+            let file: SafetensorsFile
+            do { file = try SafetensorsFile.parse(adaptation, file: "adaptation of \(scanner)") } catch { lock.unlock(); throw error }
+            let twin = network.copy()
+            for (name, t) in file.tensors { twin.trunk.loadBuffer(name, t) }
+            engine = InferenceEngine(network: twin, workers: self.engine.workers)
+            adapted[scanner] = engine
+        }
+        lock.unlock()
+        return score(inputs, views: views, engine: engine!)
     }
 
     /// Scores preprocessed images. An image without a view is first run with the view unknown; its
     /// suggested view then conditions the score.
     public func score(_ inputs: [NetworkInput], views: [View?]) -> [ImageScore] {
+        score(inputs, views: views, engine: engine)
+    }
+
+    func score(_ inputs: [NetworkInput], views: [View?], engine: InferenceEngine) -> [ImageScore] {
         guard !inputs.isEmpty else { return [] }
         let size = SteatosisNetwork.size, plane = 2 * size * size
         var x = Tensor(zeros: [inputs.count, 2, size, size])

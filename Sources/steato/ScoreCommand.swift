@@ -82,9 +82,11 @@ enum StudyScoring {
             }
             inputs.append(input); views.append(image.view.flatMap(View.init(rawValue:))); used.append(image)
         }
-        let scores = model.score(inputs, views: views)
+        let adaptation = try detail.study.scanner.flatMap { try store.adaptation(scanner: $0, modelSha256: model.sha256) }
+        let scores = try model.score(inputs, views: views, scanner: detail.study.scanner, adaptation: adaptation)
         var result = StudyResult.aggregate(scores, views: views, calibration: model.calibration)
         if !unreadable.isEmpty { result.flags.append("no-fan-found") }
+        if adaptation != nil { result.flags.append("scanner-adapted") }
         let run = ScoringRun(
             studyId: studyId, modelName: model.name, modelSha256: model.sha256,
             images: zip(used, scores).map { image, s in

@@ -8,7 +8,7 @@ struct Steato: ParsableCommand {
         abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
         discussion: "With no subcommand, prints the worklist of the case database.",
         subcommands: [ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
-                      SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, BenchCommand.self],
+                      SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self],
         defaultSubcommand: ListCommand.self
     )
 
