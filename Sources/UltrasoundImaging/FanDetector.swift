@@ -162,13 +162,23 @@ public enum FanDetector {
             upper.append(p)
         }
         let hull = Array(lower.dropLast() + upper.dropLast())
+        // Each row of a convex polygon is one span: intersect the row with every edge.
         var out = [Bool](repeating: false, count: m.count)
-        for y in 0..<h { for x in 0..<w {
-            let p = (Double(x), Double(y))
-            var inside = true
-            for i in hull.indices where cross(hull[i], hull[(i + 1) % hull.count], p) < -0.5 { inside = false; break }
-            out[y * w + x] = inside
-        } }
+        for y in 0..<h {
+            let yy = Double(y)
+            var lo = Double.infinity, hi = -Double.infinity
+            for i in hull.indices {
+                let a = hull[i], b = hull[(i + 1) % hull.count]
+                if (a.1 <= yy && yy <= b.1) || (b.1 <= yy && yy <= a.1) {
+                    let x = a.1 == b.1 ? min(a.0, b.0) : a.0 + (yy - a.1) * (b.0 - a.0) / (b.1 - a.1)
+                    let x2 = a.1 == b.1 ? max(a.0, b.0) : x
+                    lo = min(lo, x); hi = max(hi, x2)
+                }
+            }
+            guard lo <= hi else { continue }
+            let x0 = max(0, Int(lo.rounded(.up))), x1 = min(w - 1, Int(hi.rounded(.down)))
+            if x0 <= x1 { for x in x0...x1 { out[y * w + x] = true } }
+        }
         return out
     }
 
