@@ -1,0 +1,98 @@
+import Foundation
+import Phantom
+import Testing
+import UltrasoundImaging
+@testable import Scoring
+
+@Suite struct ImageScoreTests {
+    @Test func expectedGradeFromCumulativeLogits() {
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        // The expected grade is P(≥ mild) + P(≥ moderate) + P(severe) ≈ 0.953 + 0.622 + 0.119 ≈ 1.69.
+        let s = ImageScore(logits: [3, 0.5, -2, 5, 0, 0, 0, 3])
+        #expect(abs(s.score - (sigmoid(3) + sigmoid(0.5) + sigmoid(-2))) < 1e-6)
+        #expect(abs(s.probabilities.reduce(0, +) - 1) < 1e-12)
+        #expect(s.grade == .moderate && s.suggestedView == .rightIntercostal && s.quality > 0.95)
+        // Non-monotone cumulative logits are made monotone: P(≥ moderate) never exceeds P(≥ mild).
+        let t = ImageScore(logits: [-1, 1, 3, 0, 0, 0, 0, 0])
+        #expect(t.cumulative[1] <= t.cumulative[0] && t.cumulative[2] <= t.cumulative[1])
+        #expect(t.probabilities.allSatisfy { $0 >= 0 })
+    }
+
+    @Test func studyIsTheMeanOverViewsWithFlags() {
+        func image(_ score: Float, view: Int = 0, quality: Float = 4) -> ImageScore {
+            var logits: [Float] = [score, score - 4, score - 8, 0, 0, 0, 0, quality]
+            logits[3 + view] = 5
+            return ImageScore(logits: logits)
+        }
+        let scores = [image(6), image(6), image(6), image(-6), image(-6), image(-6, quality: -4)]
+        let views: [View?] = [.rightIntercostal, .rightIntercostal, .rightIntercostal, .subcostal, .subcostal, .subcostal]
+        let r = StudyResult.aggregate(scores, views: views, calibration: .gradeMidpoints)
+        #expect(r.views.map(\.view) == [.rightIntercostal, .subcostal])
+        #expect(r.views.map(\.images) == [3, 2])
+        #expect(abs(r.score - (r.views[0].score + r.views[1].score) / 2) < 1e-12)
+        #expect(r.flags.contains("quality") && r.flags.contains("few-images:subcostal") && r.flags.contains("missing-view:left-lobe"))
+        #expect(r.flags.contains("views-disagree"))
+        let untagged = StudyResult.aggregate([image(0), image(0), image(0)], views: [nil, nil, nil], calibration: .gradeMidpoints)
+        #expect(untagged.flags.contains("views-suggested") && untagged.views.first?.view == .rightIntercostal)
+    }
+
+    @Test func fatCalibrationIsMonotone() {
+        let c = FatCalibration.gradeMidpoints
+        let values = stride(from: -0.5, through: 3.5, by: 0.05).map { c.fatPercent(score: $0) }
+        #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(Grade(fatPercent: c.fatPercent(score: 1)) == .mild && Grade(fatPercent: c.fatPercent(score: 3)) == .severe)
+        #expect(FatCalibration(json: c.json) == c)
+    }
+
+    @Test func aurocMatchesPairCounting() {
+        let scores = [0.1, 0.4, 0.35, 0.8, 0.4], truth = [false, false, true, true, true]
+        // positives 0.35, 0.8, 0.4 against negatives 0.1, 0.4: wins 1+0, 1+1, 1+0.5 → 4.5 / 6
+        #expect(abs(auroc(scores: scores, positives: truth)! - 0.75) < 1e-12)
+    }
+}
+
+/// Fan detection on every simulator profile and view: the detected fan overlaps the true one.
+@Suite struct FanDetectionTests {
+    @Test(arguments: ScannerProfile.all.map(\.id))
+    func detectedFanMatchesTheTrueFan(scanner: String) throws {
+        let profile = try #require(ScannerProfile.named(scanner))
+        for view in View.liverViews {
+            let exam = Exam(patient: SimulatedPatient(index: 3, fatPercent: 40, seed: 8), profile: profile, date: "2025-01-01", seed: 21)
+            let frame = exam.frame(view: view, index: 0)
+            let fan = try #require(FanDetector.detect(frame.image), "\(scanner) \(view): no fan")
+            // Recall counts the visible fan: black lung below a diaphragm shows nothing to find.
+            let (grey, _) = FanDetector.greyAndColour(frame.image)
+            var both = 0, truth = 0, found = 0
+            for y in 0..<frame.image.height { for x in 0..<frame.image.width {
+                let i = y * frame.image.width + x
+                let d = fan.mask[i], t = frame.insideFan(x, y) && (grey[i] > 20 || d)
+                if t { truth += 1 }; if d { found += 1 }; if t && d { both += 1 }
+            } }
+            // Most of the detected region is fan, and most of the fan is found (the mask is eroded and
+            // skips coloured overlays; a dark rib shadow at the edge may be left out).
+            #expect(Double(both) / Double(found) > 0.97, "\(scanner) \(view): precision \(Double(both) / Double(found))")
+            #expect(Double(both) / Double(truth) > 0.8, "\(scanner) \(view): recall \(Double(both) / Double(truth))")
+        }
+    }
+
+    /// The real screenshots in ../shared/real-liver (skipped when absent): a fan on every one, and the
+    /// operator's green grade text never inside the mask.
+    @Test func realScreenshotsHaveAFanAndTheTypedGradeIsMasked() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/real-liver").path
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder).filter({ $0.hasSuffix(".jpg") }), !files.isEmpty else {
+            print("real-liver: folder absent, test skipped"); return
+        }
+        for file in files {
+            let (_, image) = try ImageDecoder.decode([UInt8](FileManager.default.contents(atPath: folder + "/" + file)!))
+            let fan = try #require(FanDetector.detect(image), "\(file): no fan")
+            #expect(Double(fan.area) / Double(image.width * image.height) > 0.2, "\(file): fan too small")
+            var greenInside = 0
+            for i in 0..<(image.width * image.height) where fan.mask[i] {
+                let r = Int(image.pixels[3 * i]), g = Int(image.pixels[3 * i + 1]), b = Int(image.pixels[3 * i + 2])
+                if g - max(r, b) > 60 { greenInside += 1 }
+            }
+            #expect(greenInside == 0, "\(file): \(greenInside) green pixels inside the mask")
+        }
+    }
+}
