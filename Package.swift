@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "steato", dependencies: [
             "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], resources: [.copy("Resources/steatoscope-default.safetensors")]),
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),

@@ -99,6 +99,22 @@ public final class Trainer {
         return (total / Double(batches), aurocs)
     }
 
+    /// Image scores of samples (true views, no augmentation).
+    public func scores(_ samples: [TrainingSample]) -> [Double] {
+        let context = ForwardContext(training: false)
+        var out: [Double] = []
+        for start in stride(from: 0, to: samples.count, by: 64) {
+            let batch = Array(samples[start..<min(samples.count, start + 64)])
+            var x = Tensor(zeros: [batch.count, 2, size, size])
+            for (b, s) in batch.enumerated() {
+                x.data.replaceSubrange((b * 2 * size * size)..<((b + 1) * 2 * size * size), with: NetworkInput.from(s).channels())
+            }
+            let logits = net.forward(x, conditions: batch.map(\.view), context: context)
+            for b in 0..<batch.count { out.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score) }
+        }
+        return out
+    }
+
     func assemble(_ batch: [TrainingSample], augmentation: Augmentation, rng: inout Xorshift)
         -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
         let n = batch.count, plane = size * size

@@ -58,7 +58,7 @@ enum ModelLocator {
 
     static func bundledModelPath() -> String? {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for candidate in [executable.appendingPathComponent("steato_steato.resources/steatoscope-default.safetensors"),
+        for candidate in [executable.appendingPathComponent("Steatoscope_steato.resources/steatoscope-default.safetensors"),
                           executable.appendingPathComponent("../share/steatoscope/steatoscope-default.safetensors")] {
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate.standardizedFileURL.path }
         }

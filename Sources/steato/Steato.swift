@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Foundation
 
 @main
@@ -14,6 +17,7 @@ struct Steato: ParsableCommand {
 
     static func main() {
         umask(0o077)  // everything we write holds patient data: owner only
+        setvbuf(stdout, nil, _IOLBF, 0)  // line by line even into a file or pipe, so long runs show progress
         do {
             var command = try parseAsRoot()
             try command.run()

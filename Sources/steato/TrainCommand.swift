@@ -89,6 +89,13 @@ struct TrainCommand: ParsableCommand {
         }
         var final = metadata
         final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
+        // Score → fat % calibration on the validation images with histology (isotonic, so monotone).
+        let calibrationSet = check.filter { $0.fatPercent != nil }
+        if let calibration = FatCalibration.fit(scores: trainer.scores(calibrationSet), fat: calibrationSet.map { $0.fatPercent! }) {
+            final["calibration"] = calibration.json
+            print("fat calibration fitted on \(calibrationSet.count) validation images: " +
+                  zip(calibration.scores, calibration.fat).map { String(format: "%.2f→%.0f%%", $0, $1) }.joined(separator: " "))
+        }
         do { try trainer.net.save(path: out, metadata: final) } catch { throw fail(error) }
         print("model written to \(out)")
     }

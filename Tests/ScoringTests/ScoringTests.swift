@@ -96,3 +96,13 @@ import UltrasoundImaging
         }
     }
 }
+
+@Suite struct CalibrationFitTests {
+    @Test func isotonicFitIsMonotoneAndFollowsTheData() throws {
+        let scores = (0..<60).map { Double($0) / 20 }
+        let fat = scores.enumerated().map { i, s in s * 28 + (i % 2 == 0 ? 6 : -6) }   // noisy, rising
+        let c = try #require(FatCalibration.fit(scores: scores, fat: fat))
+        #expect(zip(c.fat, c.fat.dropFirst()).allSatisfy { $0 <= $1 } && zip(c.scores, c.scores.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(abs(c.fatPercent(score: 1.5) - 42) < 8)
+    }
+}
