@@ -131,8 +131,9 @@ struct EvalCommand: ParsableCommand {
                                     views[j].abbreviation, pairs.count, ba.bias, ba.lower, ba.upper))
             }
         } }
-        // Repeatability: single images of a view as raters.
-        let table = rows.flatMap { r in r.imageScoresByView.values.filter { $0.count >= 3 }.map { Array($0.prefix(3)) } }
+        // Repeatability: single images of a view as raters (three per view, or two when no view has three).
+        let raters = rows.flatMap { $0.imageScoresByView.values.map(\.count) }.contains { $0 >= 3 } ? 3 : 2
+        let table = rows.flatMap { r in r.imageScoresByView.values.filter { $0.count >= raters }.map { Array($0.prefix(raters)) } }
         if let icc = Agreement.icc21(table) {
             let k = (1...5).map { n in Double(n) * icc / (1 + Double(n - 1) * icc) }
             lines.append(String(format: "ICC(2,1) of single images %.3f (%d views); mean of 1–5 images: %@", icc, table.count,
