@@ -8,27 +8,20 @@ Writes Tests/Fixtures/modelcore/:
 Run from the repository root: python3 scripts/make_modelcore_fixtures.py
 """
 import json
-import struct
+
+import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import safetensors_np  # noqa: E402
 
 OUT = "Tests/Fixtures/modelcore/"
 rng = np.random.default_rng(20261127)
 
 
-def write_safetensors(path, tensors, metadata=None):
-    header, offset, blobs = {}, 0, []
-    for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name], dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
-        blobs.append(a.tobytes())
-    if metadata:
-        header["__metadata__"] = metadata
-    raw = json.dumps(header, sort_keys=True).encode()
-    raw += b" " * ((8 - (8 + len(raw)) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
+write_safetensors = safetensors_np.write
 
 
 def conv2d(x, w, b=None, stride=1, pad=0, dil=1, groups=1):

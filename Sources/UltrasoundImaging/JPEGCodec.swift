@@ -6,23 +6,25 @@ public enum JPEGCodec {
     static func dimensions(_ bytes: [UInt8]) throws -> (Int, Int) {
         guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
         defer { tjDestroy(handle) }
+        let (w, h, _) = try header(handle, bytes)
+        return (Int(w), Int(h))
+    }
+
+    /// Width, height and colour space from the stream's header.
+    private static func header(_ handle: tjhandle, _ bytes: [UInt8]) throws -> (Int32, Int32, Int32) {
         var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         let rc = bytes.withUnsafeBufferPointer {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsamp, &colorspace)
         }
         guard rc == 0 else { throw ImageError.corrupt(errorText(handle)) }
-        return (Int(w), Int(h))
+        return (w, h, colorspace)
     }
 
     /// Decodes to grey when the JPEG is greyscale, otherwise to RGB.
     public static func decode(_ bytes: [UInt8]) throws -> PixelImage {
         guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
         defer { tjDestroy(handle) }
-        var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
-        let headerRC = bytes.withUnsafeBufferPointer {
-            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsamp, &colorspace)
-        }
-        guard headerRC == 0 else { throw ImageError.corrupt(errorText(handle)) }
+        let (w, h, colorspace) = try header(handle, bytes)
         try ImageDecoder.checkDimensions(width: Int(w), height: Int(h))
         let grey = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = grey ? 1 : 3
