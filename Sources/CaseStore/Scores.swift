@@ -78,3 +78,31 @@ extension CaseStore {
         }
     }
 }
+
+/// An image with a study's reference, for training from the database.
+public struct ReferencedImage: Sendable {
+    public var path: String
+    public var patientKey: String
+    public var view: String?
+    public var reportGrade: Int?
+    public var histologyFatPct: Double?
+}
+
+extension CaseStore {
+    /// Every stored image whose study has a report grade or a histology value, with its file in the image store.
+    public func referencedImages() throws -> [ReferencedImage] {
+        let store = images
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT image.sha256, patient.patientKey, image.view, reference.reportGrade, reference.histologyFatPct
+                FROM image JOIN study ON study.id = image.studyId JOIN patient ON patient.id = study.patientId
+                JOIN reference ON reference.studyId = study.id
+                WHERE reference.reportGrade IS NOT NULL OR reference.histologyFatPct IS NOT NULL
+                ORDER BY image.id
+                """).map { row in
+                ReferencedImage(path: store.path(forSHA256: row[0]), patientKey: row[1], view: row[2], reportGrade: row[3],
+                                histologyFatPct: row[4])
+            }
+        }
+    }
+}

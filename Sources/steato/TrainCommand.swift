@@ -8,14 +8,16 @@ import UltrasoundImaging
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the steatosis network on labelled manifest folders (e.g. from steato simulate).",
+        abstract: "Train the steatosis network on labelled manifest folders (e.g. from steato simulate) or the case database.",
         discussion: """
             Patients are split into training and validation by a seeded hash. Every epoch prints the losses and the \
             validation AUROCs (≥ mild, ≥ moderate, severe) and writes OUT.checkpoint; --resume continues from it. \
             The same data, options and seed give the same model.
             """)
 
-    @Option(name: .customLong("data"), help: "A folder with manifest.csv (repeatable).") var folders: [String]
+    @Option(name: .customLong("data"), help: "A folder with manifest.csv (repeatable).") var folders: [String] = []
+    @Flag(help: "Also train on the case database's studies with a report grade or histology (see --db).") var fromDb = false
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Labels to learn from: report (the sonographer's grade, as the paper did) or histology.") var labels = "report"
     @Option(help: "Epochs.") var epochs = 10
@@ -46,7 +48,19 @@ struct TrainCommand: ParsableCommand {
                 images.append(LabelledImage(path: file, grade: grade, fatPercent: row.histologyFatPct, view: row.view, patient: row.patientKey))
             }
         }
-        guard !images.isEmpty else { throw fail(UserFacingError("no labelled images in \(folders.joined(separator: ", "))")) }
+        if fromDb {
+            let store = try database.open()
+            do {
+                for image in try store.referencedImages() {
+                    let grade = labels == "report" ? image.reportGrade : image.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
+                    guard let grade else { continue }
+                    images.append(LabelledImage(path: image.path, grade: grade, fatPercent: image.histologyFatPct,
+                                                view: image.view.flatMap(View.init(rawValue:)), patient: image.patientKey))
+                }
+            } catch { throw fail(error) }
+        }
+        guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
+        guard !images.isEmpty else { throw fail(UserFacingError("no images with \(labels) labels to train on")) }
         let progress = ProgressLine(enabled: stderrIsTerminal)
         let loadStart = Date()
         let samples = TrainingData.load(images, progress: { done, total in progress.show(done: done, total: total, label: "images preprocessed") },
@@ -73,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         }
         let metadata = [
             "name": name, "labels": labels, "seed": String(seed), "epochs": String(epochs),
-            "trained_on": folders.map { ($0 as NSString).lastPathComponent }.joined(separator: ","),
+            "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count),
         ]
         let start = Date()
