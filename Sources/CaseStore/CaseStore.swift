@@ -57,12 +57,7 @@ public final class CaseStore: Sendable {
             // A committed study must survive a power cut, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        do {
-            pool = try DatabasePool(path: absolute, configuration: config)
-            try Self.migrate(pool)
-        } catch let error as DatabaseError {
-            throw Self.translate(error, path: absolute)
-        }
+        pool = try Self.openPool(path: absolute, configuration: config)
         for suffix in ["-wal", "-shm"] { chmod(absolute + suffix, 0o600) }
     }
 
@@ -78,6 +73,26 @@ public final class CaseStore: Sendable {
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
+    /// Opens the pool and migrates. Two processes opening a new file at once race to switch it to WAL,
+    /// which SQLite refuses with SQLITE_BUSY without waiting: the loser waits a moment and tries again,
+    /// up to the busy timeout.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrate(pool)
+                return pool
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                attempt += 1
+                usleep(useconds_t(min(200_000, 10_000 * attempt)))
+            } catch let error as DatabaseError {
+                throw translate(error, path: path)
+            }
+        }
     }
 
     /// GRDB reads which steps are applied outside the steps' own transactions, so two processes opening a
