@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ModelCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging"]),
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["UltrasoundImaging"]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,3 +1,5 @@
+import UltrasoundImaging
+
 /// How a probe lays its scan lines out.
 public enum ProbeGeometry: Sendable, Equatable {
     /// A convex array of the given radius (cm) spanning the field of view (degrees).
@@ -28,12 +30,6 @@ public struct ScreenStyle: Sendable {
     /// Chances per image of a coloured caliper and of a typed label inside the fan.
     public var caliperChance: Double
     public var labelChance: Double
-}
-
-public struct RGB: Sendable, Equatable {
-    public var r: UInt8, g: UInt8, b: UInt8
-    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
-    public var isGrey: Bool { r == g && g == b }
 }
 
 /// One scanner model: probe, beam, processing chain and screen. Per exam the gain, TGC, depth and

@@ -21,6 +21,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Reference: histology, report, cap or pdff.") var reference = "histology"
     @Option(help: "Repeat the AUROCs per scanner or per view.") var by: String?
     @Flag(help: "One JSON object with every figure.") var json = false
+    @Option(help: "Write PNG plots here: ROC curves per threshold (model and baselines), Bland–Altman between scanners.")
+    var plots: String?
 
     func run() throws {
         guard ["histology", "report", "cap", "pdff"].contains(reference) else {
@@ -55,11 +57,41 @@ struct EvalCommand: ParsableCommand {
         }
         lines.append("")
         lines.append(contentsOf: agreement(rows, into: &report))
+        if let plots { try drawPlots(rows, folder: plots) }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(lines.joined(separator: "\n"))
+        }
+    }
+
+    func drawPlots(_ rows: [EvaluationRow], folder: String) throws {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        catch { throw fail(UserFacingError("\(folder): cannot create the folder")) }
+        var images: [(String, PixelImage)] = []
+        for (k, name) in [(1, "mild"), (2, "moderate"), (3, "severe")] {
+            var series = [Plots.Series(name: "model", scores: rows.map(\.score), truth: rows.map { $0.grade >= k }, colour: RGB(200, 40, 40))]
+            for (label, key, colour) in [("CAP", \EvaluationRow.cap, RGB(40, 90, 200)), ("HRI", \EvaluationRow.hri, RGB(40, 160, 60)),
+                                         ("attenuation", \EvaluationRow.attenuation, RGB(150, 80, 180))] {
+                let paired = rows.filter { $0[keyPath: key] != nil }
+                if paired.count >= 4 {
+                    series.append(Plots.Series(name: label, scores: paired.map { $0[keyPath: key]! }, truth: paired.map { $0.grade >= k }, colour: colour))
+                }
+            }
+            images.append(("roc-\(name).png", Plots.roc(title: "ROC \(k == 3 ? "severe" : ">= " + name)", series: series)))
+        }
+        var a: [Double] = [], b: [Double] = []
+        for (_, studies) in Dictionary(grouping: rows, by: { $0.patient }) where studies.count >= 2 {
+            let sorted = studies.sorted { $0.scanner < $1.scanner }
+            if sorted[0].scanner != sorted[1].scanner { a.append(sorted[0].score); b.append(sorted[1].score) }
+        }
+        if let ba = Plots.blandAltman(title: "Between scanners", a, b) { images.append(("bland-altman-scanners.png", ba)) }
+        for (file, image) in images {
+            let path = folder + "/" + file
+            guard FileManager.default.createFile(atPath: path, contents: Data(try PNGCodec.encode(image))) else {
+                throw fail(UserFacingError("\(path): cannot write"))
+            }
         }
     }
 

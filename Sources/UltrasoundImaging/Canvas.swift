@@ -1,12 +1,10 @@
-import UltrasoundImaging
+/// An RGB drawing surface: the simulator's scanner screens, evaluation plots, contact sheets.
+public struct Canvas {
+    public let width: Int
+    public let height: Int
+    public var rgb: [UInt8]
 
-/// An RGB drawing surface for the scanner screen: the fan, then the burned-in interface.
-struct Canvas {
-    let width: Int
-    let height: Int
-    var rgb: [UInt8]
-
-    init(width: Int, height: Int, background: RGB) {
+    public init(width: Int, height: Int, background: RGB) {
         self.width = width
         self.height = height
         rgb = [UInt8](repeating: 0, count: width * height * 3)
@@ -14,17 +12,17 @@ struct Canvas {
     }
 
     @inline(__always)
-    mutating func set(_ x: Int, _ y: Int, _ c: RGB) {
+    public mutating func set(_ x: Int, _ y: Int, _ c: RGB) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         let i = (y * width + x) * 3
         rgb[i] = c.r; rgb[i + 1] = c.g; rgb[i + 2] = c.b
     }
 
-    mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: RGB) {
+    public mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: RGB) {
         for yy in max(0, y)..<min(height, y + h) { for xx in max(0, x)..<min(width, x + w) { set(xx, yy, c) } }
     }
 
-    mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: RGB, dotted: Bool = false) {
+    public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: RGB, dotted: Bool = false) {
         let dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
         var err = dx + dy, x = x0, y = y0, step = 0
         while true {
@@ -39,7 +37,7 @@ struct Canvas {
 
     /// Text in the 5×7 font at the given scale; returns the width drawn.
     @discardableResult
-    mutating func text(_ string: String, x: Int, y: Int, scale: Int, _ c: RGB) -> Int {
+    public mutating func text(_ string: String, x: Int, y: Int, scale: Int, _ c: RGB) -> Int {
         var cx = x
         for ch in string.uppercased() {
             let rows = BitmapFont.glyph(ch)
@@ -53,7 +51,7 @@ struct Canvas {
         return cx - x
     }
 
-    var hasColour: Bool {
+    public var hasColour: Bool {
         var i = 0
         while i < rgb.count {
             if rgb[i] != rgb[i + 1] || rgb[i + 1] != rgb[i + 2] { return true }
@@ -63,7 +61,7 @@ struct Canvas {
     }
 
     /// Grey when nothing on the screen is coloured (a smaller file), RGB otherwise.
-    func image() -> PixelImage {
+    public func image() -> PixelImage {
         if hasColour { return PixelImage(width: width, height: height, channels: 3, pixels: rgb) }
         var grey = [UInt8](repeating: 0, count: width * height)
         for i in 0..<(width * height) { grey[i] = rgb[i * 3] }
@@ -72,8 +70,8 @@ struct Canvas {
 }
 
 /// A 5×7 bitmap font for the burned-in text (digits, capitals and a little punctuation).
-enum BitmapFont {
-    static func glyph(_ c: Character) -> [UInt8] { glyphs[c] ?? glyphs[" "]! }
+public enum BitmapFont {
+    public static func glyph(_ c: Character) -> [UInt8] { glyphs[c] ?? glyphs[" "]! }
 
     private static let glyphs: [Character: [UInt8]] = [
         " ": [0, 0, 0, 0, 0, 0, 0],
@@ -99,5 +97,13 @@ enum BitmapFont {
         "/": [0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x10], "%": [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03],
         "+": [0, 0x04, 0x04, 0x1F, 0x04, 0x04, 0], "(": [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02],
         ")": [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08], ",": [0, 0, 0, 0, 0x0C, 0x04, 0x08],
+        ">": [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08], "=": [0, 0, 0x1F, 0, 0x1F, 0, 0],
     ]
+}
+
+/// A screen colour.
+public struct RGB: Sendable, Equatable {
+    public var r: UInt8, g: UInt8, b: UInt8
+    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+    public var isGrey: Bool { r == g && g == b }
 }
