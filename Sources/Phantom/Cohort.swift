@@ -65,7 +65,7 @@ public enum Cohort {
         let jobs = exams.indices.flatMap { e in
             options.views.flatMap { v in (0..<options.imagesPerView).map { Job(examIndex: e, view: v, frame: $0) } }
         }
-        let results = ResultSlots<Row>(count: jobs.count)
+        let results = ConcurrentSlots<Result<Row, Error>>(count: jobs.count)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let job = jobs[i]
@@ -88,9 +88,9 @@ public enum Cohort {
             } catch {
                 results.set(i, .failure(error))
             }
-            progress(results.completed, jobs.count)
+            progress(results.done, jobs.count)
         }
-        let rows = try results.values()
+        let rows = try results.values.map { try $0!.get() }
         let manifest = ([manifestHeader] + rows.map(manifestLine)).joined(separator: "\n") + "\n"
         try manifest.write(toFile: directory + "/manifest.csv", atomically: true, encoding: .utf8)
         return rows
@@ -101,19 +101,4 @@ public enum Cohort {
          String(r.histologyFatPct), String(r.reportGrade), String(r.capDbm),
          r.liverROI?.manifestText ?? "", r.kidneyROI?.manifestText ?? ""].joined(separator: ",")
     }
-}
-
-/// Results written from concurrent workers, each into its own slot.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [Result<T, Error>?]
-    private let lock = NSLock()
-    private(set) var completed = 0
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ value: Result<T, Error>) {
-        lock.lock(); slots[i] = value; completed += 1; lock.unlock()
-    }
-
-    func values() throws -> [T] { try slots.map { try $0!.get() } }
 }

@@ -41,7 +41,7 @@ public enum TrainingData {
     /// are reported through `skipped` and left out.
     public static func load(_ images: [LabelledImage], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
                             skipped: @escaping @Sendable (String) -> Void = { _ in }) -> [TrainingSample] {
-        let slots = SampleSlots(count: images.count)
+        let slots = ConcurrentSlots<TrainingSample>(count: images.count)
         let total = images.count
         DispatchQueue.concurrentPerform(iterations: images.count) { i in
             let row = images[i]
@@ -59,13 +59,4 @@ public enum TrainingData {
         }
         return slots.values.compactMap { $0 }
     }
-}
-
-final class SampleSlots: @unchecked Sendable {
-    private var slots: [TrainingSample?]
-    private let lock = NSLock()
-    private(set) var done = 0
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ s: TrainingSample?) { lock.lock(); slots[i] = s; done += 1; lock.unlock() }
-    var values: [TrainingSample?] { lock.lock(); defer { lock.unlock() }; return slots }
 }

@@ -74,7 +74,7 @@ enum StudyScoring {
         let detail = try store.detail(studyId: studyId)
         // Decode and preprocess the study's images on all cores.
         let records = detail.images
-        let prepared = PreparedSlots(count: records.count)
+        let prepared = ConcurrentSlots<NetworkInput>(count: records.count)
         var loadError: Error?
         let blobs: [[UInt8]?] = records.map { image in
             do { return try store.images.load(sha256: image.sha256) } catch { loadError = error; return nil }
@@ -87,7 +87,7 @@ enum StudyScoring {
         var inputs: [NetworkInput] = [], views: [View?] = [], used: [ImageRecord] = []
         var unreadable: [String] = []
         for (i, image) in records.enumerated() {
-            guard let input = prepared.value(i) else { unreadable.append(image.originalName); continue }
+            guard let input = prepared[i] else { unreadable.append(image.originalName); continue }
             inputs.append(input); views.append(image.view.flatMap(View.init(rawValue:))); used.append(image)
         }
         let adaptation = try detail.study.scanner.flatMap { try store.adaptation(scanner: $0, modelSha256: model.sha256) }
@@ -129,13 +129,4 @@ enum StudyScoring {
     }
 
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
-}
-
-/// Preprocessed inputs written by concurrent workers, one slot each.
-final class PreparedSlots: @unchecked Sendable {
-    private var slots: [NetworkInput?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: NetworkInput?) { lock.lock(); slots[i] = value; lock.unlock() }
-    func value(_ i: Int) -> NetworkInput? { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }
