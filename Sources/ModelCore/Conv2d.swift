@@ -77,24 +77,16 @@ public final class Conv2d: Layer {
         let p = ho * wo, cinG = inChannels / groups, coutG = outChannels / groups, k = cinG * kernel * kernel
         let np = n * p
         if gemmOut.count != outChannels * np { gemmOut = [Float](repeating: 0, count: outChannels * np) }
-        if !pointwise || n > 1 || groups > 1 {
-            if columns.count != groups * k * np { columns = [Float](repeating: 0, count: groups * k * np) }
-        }
+        if columns.count != groups * k * np { columns = [Float](repeating: 0, count: groups * k * np) }
         x.data.withUnsafeBufferPointer { xp in
         weight.value.data.withUnsafeBufferPointer { wp in
         gemmOut.withUnsafeMutableBufferPointer { gp in
         columns.withUnsafeMutableBufferPointer { cp in
             for g in 0..<groups {
-                let colBase: UnsafePointer<Float>
-                if pointwise && n == 1 && groups == 1 {
-                    colBase = xp.baseAddress!   // [Cin, H·W] is already the column matrix
-                } else {
-                    im2col(xp.baseAddress!, n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG, channels: cinG,
-                           into: cp.baseAddress! + g * k * np)
-                    colBase = UnsafePointer(cp.baseAddress! + g * k * np)
-                }
+                let col = cp.baseAddress! + g * k * np
+                im2col(xp.baseAddress!, n: n, h: h, w: w, ho: ho, wo: wo, channelOffset: g * cinG, channels: cinG, into: col)
                 BLAS.gemm(transA: false, transB: false, m: coutG, n: np, k: k,
-                          a: wp.baseAddress! + g * coutG * k, lda: k, b: colBase, ldb: np,
+                          a: wp.baseAddress! + g * coutG * k, lda: k, b: UnsafePointer(col), ldb: np,
                           beta: 0, c: gp.baseAddress! + g * coutG * np, ldc: np)
             }
         } } } }

@@ -46,7 +46,9 @@ struct Scene: Sendable {
     /// A homogeneous medium with no layers (for calibration phantoms).
     var homogeneous = false
     /// The probe's small movement between repeated frames: shift (cm) and rotation (degrees).
-    var shiftX = 0.0, shiftY = 0.0, rotation = 0.0
+    var shiftX = 0.0, shiftY = 0.0
+    var rotation = 0.0 { didSet { rotationCos = cos(rotation * Double.pi / 180); rotationSin = sin(rotation * Double.pi / 180) } }
+    private var rotationCos = 1.0, rotationSin = 0.0
 
     var layersDepth: Double { skin + subcutaneousFat + muscle }
 
@@ -64,9 +66,8 @@ struct Scene: Sendable {
         }
         if z < layersDepth + 0.07 { return .capsule }
         // Deep anatomy moves with the probe.
-        let a = rotation * Double.pi / 180
         let px = rawX - shiftX, py = rawY - shiftY
-        let x = px * cos(a) + py * sin(a), y = -px * sin(a) + py * cos(a)
+        let x = px * rotationCos + py * rotationSin, y = -px * rotationSin + py * rotationCos
         var result = Tissue.liver
         if let d = diaphragm {
             let dx = x - d.cx, dy = y - d.cy

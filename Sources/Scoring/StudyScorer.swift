@@ -58,10 +58,9 @@ public final class SteatosisModel: @unchecked Sendable {
                              context: context)
             batches += 1
         }
-        let momentumPasses = batches
         var buffers: [String: Tensor] = [:]
         for (name, t) in twin.trunk.buffers { buffers[name] = t }
-        return SafetensorsFile(tensors: buffers, metadata: ["model_sha256": sha256, "batches": String(momentumPasses)]).serialized()
+        return SafetensorsFile(tensors: buffers, metadata: ["model_sha256": sha256, "batches": String(batches)]).serialized()
     }
 
     /// Scores with a scanner's adapted statistics (from `adaptationStatistics`), falling back to the

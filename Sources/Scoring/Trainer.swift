@@ -76,17 +76,8 @@ public final class Trainer {
     /// against the histological grade where known (else the label).
     public func validate(_ samples: [TrainingSample]) -> (Double, [Double?]) {
         guard !samples.isEmpty else { return (0, [nil, nil, nil]) }
-        let context = ForwardContext(training: false)
         var scores: [Double] = [], truth: [Int] = [], total = 0.0, batches = 0
-        for start in stride(from: 0, to: samples.count, by: 64) {
-            let batch = Array(samples[start..<min(samples.count, start + 64)])
-            var x = Tensor(zeros: [batch.count, 2, size, size])
-            for (b, s) in batch.enumerated() {
-                let input = NetworkInput.from(s)
-                let channels = input.channels()
-                x.data.replaceSubrange((b * 2 * size * size)..<((b + 1) * 2 * size * size), with: channels)
-            }
-            let logits = net.forward(x, conditions: batch.map(\.view), context: context)
+        forEachBatch(samples) { batch, logits in
             let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { _ in 1 }, views: batch.map(\.view),
                                       quality: batch.map { _ in 1 })
             total += Double(loss); batches += 1
@@ -101,18 +92,24 @@ public final class Trainer {
 
     /// Image scores of samples (true views, no augmentation).
     public func scores(_ samples: [TrainingSample]) -> [Double] {
-        let context = ForwardContext(training: false)
         var out: [Double] = []
+        forEachBatch(samples) { batch, logits in
+            for b in 0..<batch.count { out.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score) }
+        }
+        return out
+    }
+
+    /// Inference over samples in batches of 64 with their true views and no augmentation.
+    private func forEachBatch(_ samples: [TrainingSample], _ body: ([TrainingSample], Tensor) -> Void) {
+        let context = ForwardContext(training: false), plane = 2 * size * size
         for start in stride(from: 0, to: samples.count, by: 64) {
             let batch = Array(samples[start..<min(samples.count, start + 64)])
             var x = Tensor(zeros: [batch.count, 2, size, size])
             for (b, s) in batch.enumerated() {
-                x.data.replaceSubrange((b * 2 * size * size)..<((b + 1) * 2 * size * size), with: NetworkInput.from(s).channels())
+                x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: NetworkInput.from(s).channels())
             }
-            let logits = net.forward(x, conditions: batch.map(\.view), context: context)
-            for b in 0..<batch.count { out.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score) }
+            body(batch, net.forward(x, conditions: batch.map(\.view), context: context))
         }
-        return out
     }
 
     func assemble(_ batch: [TrainingSample], augmentation: Augmentation, rng: inout Xorshift)

@@ -108,23 +108,6 @@ struct BenchModelCommand: ParsableCommand {
             for (i, layer) in net.trunk.layers.enumerated() {
                 print(String(format: "  stage %2d %-12@ %.3f ms", i, String(describing: type(of: layer)), stageTimes[i] / Double(options.iterations)))
             }
-            // Inside the first residual block.
-            if let block = net.trunk.layers.dropFirst(2).first as? Residual, let body = block.body as? Sequential {
-                var y = net.trunk.layers[1].forward(net.trunk.layers[0].forward(x, context), context)
-                let input = y
-                for layer in body.layers {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<options.iterations { _ = layer.forward(y, context) }
-                    let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(options.iterations)
-                    print(String(format: "    block 0 %-12@ %.3f ms", String(describing: type(of: layer)), ms))
-                    y = layer.forward(y, context)
-                }
-                if let shortcut = block.shortcut {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<options.iterations { _ = shortcut.forward(input, context) }
-                    print(String(format: "    block 0 shortcut     %.3f ms", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(options.iterations)))
-                }
-            }
         }
         if let output {
             do { try SafetensorsFile(tensors: ["logits": logits]).write(path: output) } catch { throw fail(error) }

@@ -81,11 +81,7 @@ struct EvalCommand: ParsableCommand {
             }
             images.append(("roc-\(name).png", Plots.roc(title: "ROC \(k == 3 ? "severe" : ">= " + name)", series: series)))
         }
-        var a: [Double] = [], b: [Double] = []
-        for (_, studies) in Dictionary(grouping: rows, by: { $0.patient }) where studies.count >= 2 {
-            let sorted = studies.sorted { $0.scanner < $1.scanner }
-            if sorted[0].scanner != sorted[1].scanner { a.append(sorted[0].score); b.append(sorted[1].score) }
-        }
+        let (a, b) = scannerPairs(rows)
         if let ba = Plots.blandAltman(title: "Between scanners", a, b) { images.append(("bland-altman-scanners.png", ba)) }
         for (file, image) in images {
             let path = folder + "/" + file
@@ -93,6 +89,16 @@ struct EvalCommand: ParsableCommand {
                 throw fail(UserFacingError("\(path): cannot write"))
             }
         }
+    }
+
+    /// Between scanners: the scores of one patient's studies on two scanners (first two by scanner name).
+    func scannerPairs(_ rows: [EvaluationRow]) -> ([Double], [Double]) {
+        var a: [Double] = [], b: [Double] = []
+        for (_, studies) in Dictionary(grouping: rows, by: { $0.patient }) where studies.count >= 2 {
+            let sorted = studies.sorted { $0.scanner < $1.scanner }
+            if sorted[0].scanner != sorted[1].scanner { a.append(sorted[0].score); b.append(sorted[1].score) }
+        }
+        return (a, b)
     }
 
     func referenceGrade(_ d: StudyDetail) -> Int? {
@@ -142,12 +148,7 @@ struct EvalCommand: ParsableCommand {
 
     func agreement(_ rows: [EvaluationRow], into report: inout [String: Any]) -> [String] {
         var lines: [String] = []
-        // Between scanners: pairs of studies of one patient on two scanners.
-        var a: [Double] = [], b: [Double] = []
-        for (_, studies) in Dictionary(grouping: rows, by: { $0.patient }) where studies.count >= 2 {
-            let sorted = studies.sorted { $0.scanner < $1.scanner }
-            if sorted[0].scanner != sorted[1].scanner { a.append(sorted[0].score); b.append(sorted[1].score) }
-        }
+        let (a, b) = scannerPairs(rows)
         if let ba = Agreement.blandAltman(a, b) {
             lines.append(String(format: "between scanners (%d patients): bias %.3f grade, 95%% limits %.3f to %.3f", a.count, ba.bias, ba.lower, ba.upper))
             report["scanners_bland_altman"] = ["pairs": a.count, "bias": ba.bias, "lower": ba.lower, "upper": ba.upper]
