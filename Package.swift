@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CChafa", pkgConfig: "chafa",
                        providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
 
-        .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG"]),
+        .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG", "CKernels"]),
         // The simulator's inner loops are optimised even in debug builds, so tests and cohorts stay fast.
         .target(name: "Phantom", dependencies: ["UltrasoundImaging"], swiftSettings: [.unsafeFlags(["-O"])]),
         // Hot elementwise and depthwise loops in C, which clang vectorises (see kernels.h).
@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation",
+            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/steatoscope-default.safetensors")]),
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Where the ultrasound image is on a scanner screen: the convex hull of the largest region brighter
 /// than the screen's background (joined by other large regions beneath or above it, which a dark
 /// vessel or shadow can cut off), slightly eroded so the fan's edge never counts as tissue. Fans —
@@ -19,13 +21,7 @@ public enum FanDetector {
         let n = image.width * image.height
         if image.channels == 1 { return (image.pixels, [Bool](repeating: false, count: n)) }
         var grey = [UInt8](repeating: 0, count: n), coloured = [Bool](repeating: false, count: n)
-        image.pixels.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
-                grey[i] = UInt8((r * 77 + g * 150 + b * 29) >> 8)
-                coloured[i] = max(r, g, b) - min(r, g, b) > chromaThreshold
-            }
-        }
+        steato_grey_colour(image.pixels, n, Int32(chromaThreshold), &grey, &coloured)
         return (grey, coloured)
     }
 
@@ -40,15 +36,7 @@ public enum FanDetector {
         guard sw > 8, sh > 8 else { return nil }
         var small = [Float](repeating: 0, count: sw * sh)
         var smallColour = [Bool](repeating: false, count: sw * sh)
-        for y in 0..<sh { for x in 0..<sw {
-            var s = 0, c = false
-            for dy in 0..<2 { for dx in 0..<2 {
-                let i = (2 * y + dy) * w + 2 * x + dx
-                s += Int(grey[i]); c = c || coloured[i]
-            } }
-            small[y * sw + x] = Float(s) / 4
-            smallColour[y * sw + x] = c
-        } }
+        steato_half_downsample(grey, coloured, w, sw, sh, &small, &smallColour)
         // The screen's background level, from its border; tissue is clearly brighter after a box blur
         // that bridges speckle.
         var border: [Float] = []
@@ -68,36 +56,16 @@ public enum FanDetector {
         let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)
         // Back to full resolution, excluding coloured pixels.
         var mask = [Bool](repeating: false, count: w * h)
-        var x0 = w, y0 = h, x1 = 0, y1 = 0
-        for y in 0..<(sh * 2) { for x in 0..<(sw * 2) {
-            let i = y * w + x
-            if eroded[(y / 2) * sw + x / 2] && !coloured[i] {
-                mask[i] = true
-                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x + 1); y1 = max(y1, y + 1)
-            }
-        } }
+        var box = [Int](repeating: 0, count: 4)
+        steato_expand_mask(eroded, sw, sh, coloured, w, &mask, &box)
+        let (x0, y0, x1, y1) = (box[0], box[1], box[2], box[3])
         guard x1 - x0 > 16, y1 - y0 > 16 else { return nil }
         return FanRegion(width: w, height: h, mask: mask, x0: x0, y0: y0, x1: x1, y1: y1)
     }
 
     static func boxBlur(_ v: [Float], width w: Int, height h: Int, radius r: Int) -> [Float] {
-        var tmp = [Float](repeating: 0, count: v.count), out = tmp
-        for y in 0..<h {
-            var s: Float = 0
-            for x in -r...r { s += v[y * w + min(max(x, 0), w - 1)] }
-            for x in 0..<w {
-                tmp[y * w + x] = s / Float(2 * r + 1)
-                s += v[y * w + min(x + r + 1, w - 1)] - v[y * w + max(x - r, 0)]
-            }
-        }
-        for x in 0..<w {
-            var s: Float = 0
-            for y in -r...r { s += tmp[min(max(y, 0), h - 1) * w + x] }
-            for y in 0..<h {
-                out[y * w + x] = s / Float(2 * r + 1)
-                s += tmp[min(y + r + 1, h - 1) * w + x] - tmp[max(y - r, 0) * w + x]
-            }
-        }
+        var scratch = [Float](repeating: 0, count: v.count), out = scratch
+        steato_box_blur(v, w, h, r, &scratch, &out)
         return out
     }
 
@@ -108,23 +76,25 @@ public enum FanDetector {
         var label = [Int32](repeating: 0, count: m.count)
         var sizes: [Int] = [0], spans: [(Int, Int)] = [(0, 0)], rows: [(Int, Int)] = [(0, 0)]
         var stack: [Int] = []
-        for start in m.indices where m[start] && label[start] == 0 {
-            let id = Int32(sizes.count)
-            var size = 0, minX = w, maxX = 0, minY = h, maxY = 0
-            label[start] = id
-            stack.append(start)
-            while let i = stack.popLast() {
-                size += 1
-                let x = i % w, y = i / w
-                minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
-                for j in [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1]
-                where j >= 0 && m[j] && label[j] == 0 {
-                    label[j] = id
-                    stack.append(j)
+        stack.reserveCapacity(m.count)
+        m.withUnsafeBufferPointer { m in label.withUnsafeMutableBufferPointer { label in
+            for start in m.indices where m[start] && label[start] == 0 {
+                let id = Int32(sizes.count)
+                var size = 0, minX = w, maxX = 0, minY = h, maxY = 0
+                label[start] = id
+                stack.append(start)
+                while let i = stack.popLast() {
+                    size += 1
+                    let x = i % w, y = i / w
+                    minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                    if x > 0 && m[i - 1] && label[i - 1] == 0 { label[i - 1] = id; stack.append(i - 1) }
+                    if x < w - 1 && m[i + 1] && label[i + 1] == 0 { label[i + 1] = id; stack.append(i + 1) }
+                    if y > 0 && m[i - w] && label[i - w] == 0 { label[i - w] = id; stack.append(i - w) }
+                    if y < h - 1 && m[i + w] && label[i + w] == 0 { label[i + w] = id; stack.append(i + w) }
                 }
+                sizes.append(size); spans.append((minX, maxX)); rows.append((minY, maxY))
             }
-            sizes.append(size); spans.append((minX, maxX)); rows.append((minY, maxY))
-        }
+        } }
         guard sizes.count > 1, let best = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }) else { return nil }
         let (bx0, bx1) = spans[best], (by0, by1) = rows[best]
         let mx = (bx1 - bx0) / 2, my = (by1 - by0) / 2
@@ -183,15 +153,8 @@ public enum FanDetector {
     }
 
     static func erode(_ m: [Bool], width w: Int, height h: Int, radius r: Int) -> [Bool] {
-        var out = m
-        for y in 0..<h { for x in 0..<w where m[y * w + x] {
-            var keep = true
-            outer: for dy in -r...r { for dx in -r...r {
-                let yy = y + dy, xx = x + dx
-                if yy < 0 || yy >= h || xx < 0 || xx >= w || !m[yy * w + xx] { keep = false; break outer }
-            } }
-            out[y * w + x] = keep
-        } }
+        var scratch = [Bool](repeating: false, count: m.count), out = scratch
+        steato_erode(m, w, h, r, &scratch, &out)
         return out
     }
 }

@@ -49,7 +49,17 @@ struct BenchScoreCommand: ParsableCommand {
         _ = scorer.score(inputs, views: views)
         let network = time { _ = scorer.score(inputs, views: views) }
         let endToEnd = try time { _ = try StudyScoring.score(studyId: studyId, store: store, model: scorer) }
+        // Where the end-to-end time goes, one core, per study of these images.
+        let blobs = try detail.images.map { try store.images.load(sha256: $0.sha256) }
+        let decode = try time { for b in blobs { _ = try ImageDecoder.decode(b) } }
+        let pixels = try blobs.map { try ImageDecoder.decode($0).1 }
+        let fan = time { for p in pixels { _ = FanDetector.detect(p) } }
+        let fans = pixels.map { FanDetector.detect($0)! }
+        let resample = time { for (p, f) in zip(pixels, fans) { _ = NetworkInput(image: p, fan: f, size: SteatosisNetwork.size) } }
+        let channels = time { for input in inputs { _ = input.channels() } }
         print("study of \(detail.images.count) images, model \(scorer.name)")
+        print(String(format: "one core: decode %.2f ms, fan detection %.2f ms, crop and resample %.2f ms, normalise %.2f ms",
+                     decode, fan, resample, channels))
         print(String(format: "network alone %.2f ms, end to end %.2f ms (decode, preprocess, infer, aggregate, write): %.2f×",
                      network, endToEnd, endToEnd / network))
     }

@@ -1,0 +1,141 @@
+#include "imaging_kernels.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+MULTIVERSION void steato_grey_colour(const uint8_t *rgb, long n, int threshold, uint8_t *grey, bool *coloured) {
+    for (long i = 0; i < n; i++) {
+        int r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+        grey[i] = (uint8_t)((r * 77 + g * 150 + b * 29) >> 8);
+        int hi = r > g ? r : g, lo = r < g ? r : g;
+        hi = hi > b ? hi : b;
+        lo = lo < b ? lo : b;
+        coloured[i] = hi - lo > threshold;
+    }
+}
+
+MULTIVERSION void steato_half_downsample(const uint8_t *grey, const bool *coloured, long w, long sw, long sh, float *small,
+                            bool *small_colour) {
+    for (long y = 0; y < sh; y++) {
+        const uint8_t *g0 = grey + 2 * y * w, *g1 = g0 + w;
+        const bool *c0 = coloured + 2 * y * w, *c1 = c0 + w;
+        for (long x = 0; x < sw; x++) {
+            int s = g0[2 * x] + g0[2 * x + 1] + g1[2 * x] + g1[2 * x + 1];
+            small[y * sw + x] = (float)s / 4;
+            small_colour[y * sw + x] = c0[2 * x] | c0[2 * x + 1] | c1[2 * x] | c1[2 * x + 1];
+        }
+    }
+}
+
+static inline long clamp(long v, long lo, long hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+MULTIVERSION void steato_box_blur(const float *in, long w, long h, long r, float *scratch, float *out) {
+    float width = (float)(2 * r + 1);
+    for (long y = 0; y < h; y++) {
+        const float *row = in + y * w;
+        float s = 0;
+        for (long x = -r; x <= r; x++) s += row[clamp(x, 0, w - 1)];
+        for (long x = 0; x < w; x++) {
+            scratch[y * w + x] = s / width;
+            s += row[clamp(x + r + 1, 0, w - 1)] - row[clamp(x - r, 0, w - 1)];
+        }
+    }
+    // Columns swept row by row (contiguous), one running sum per column, added in the same order.
+    float sums[w];
+    for (long x = 0; x < w; x++) sums[x] = 0;
+    for (long y = -r; y <= r; y++) {
+        const float *row = scratch + clamp(y, 0, h - 1) * w;
+        for (long x = 0; x < w; x++) sums[x] += row[x];
+    }
+    for (long y = 0; y < h; y++) {
+        const float *add = scratch + clamp(y + r + 1, 0, h - 1) * w, *drop = scratch + clamp(y - r, 0, h - 1) * w;
+        for (long x = 0; x < w; x++) {
+            out[y * w + x] = sums[x] / width;
+            sums[x] += add[x] - drop[x];
+        }
+    }
+}
+
+MULTIVERSION void steato_erode(const bool *in, long w, long h, long r, bool *scratch, bool *out) {
+    // A square is separable: all true along the row, then all of those true along the column.
+    for (long y = 0; y < h; y++) {
+        for (long x = 0; x < w; x++) {
+            bool keep = x - r >= 0 && x + r < w;
+            for (long dx = -r; keep && dx <= r; dx++) keep = in[y * w + x + dx];
+            scratch[y * w + x] = keep;
+        }
+    }
+    for (long y = 0; y < h; y++) {
+        for (long x = 0; x < w; x++) {
+            bool keep = y - r >= 0 && y + r < h;
+            for (long dy = -r; keep && dy <= r; dy++) keep = scratch[(y + dy) * w + x];
+            out[y * w + x] = keep;
+        }
+    }
+}
+
+MULTIVERSION void steato_expand_mask(const bool *small, long sw, long sh, const bool *coloured, long w, bool *mask, long box[4]) {
+    long x0 = w, y0 = 2 * sh, x1 = 0, y1 = 0;
+    for (long y = 0; y < 2 * sh; y++) {
+        const bool *source = small + (y / 2) * sw;
+        long first = -1, last = -1;
+        for (long x = 0; x < 2 * sw; x++) {
+            bool on = source[x / 2] && !coloured[y * w + x];
+            mask[y * w + x] = on;
+            if (on) { if (first < 0) first = x; last = x; }
+        }
+        if (first >= 0) {
+            if (first < x0) x0 = first;
+            if (last + 1 > x1) x1 = last + 1;
+            if (y < y0) y0 = y;
+            y1 = y + 1;
+        }
+    }
+    box[0] = x0; box[1] = y0; box[2] = x1; box[3] = y1;
+}
+
+MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long x0, long y0, long x1, long y1,
+                          long size, float *intensity, bool *cell_inside) {
+    long bw = x1 - x0, bh = y1 - y0;
+    for (long oy = 0; oy < size; oy++) {
+        long sy0 = y0 + oy * bh / size, sy1 = y0 + (oy + 1) * bh / size;
+        if (sy1 < sy0 + 1) sy1 = sy0 + 1;
+        for (long ox = 0; ox < size; ox++) {
+            long sx0 = x0 + ox * bw / size, sx1 = x0 + (ox + 1) * bw / size;
+            if (sx1 < sx0 + 1) sx1 = sx0 + 1;
+            long sum = 0, inside = 0, total = (sy1 - sy0) * (sx1 - sx0);
+            for (long sy = sy0; sy < sy1; sy++) {
+                for (long sx = sx0; sx < sx1; sx++) {
+                    long i = sy * w + sx;
+                    long m = mask[i];
+                    sum += m * grey[i];
+                    inside += m;
+                }
+            }
+            bool in = inside * 2 > total;
+            intensity[oy * size + ox] = in ? (float)sum / (float)inside / 255 : 0;
+            cell_inside[oy * size + ox] = in;
+        }
+    }
+}
+
+float steato_select(float *v, long n, long k) {
+    // Quickselect (Hoare partition around the middle element).
+    long lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = v[lo + (hi - lo) / 2];
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) { float t = v[i]; v[i] = v[j]; v[j] = t; i++; j--; }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return v[k];
+    }
+    return v[k];
+}
