@@ -25,7 +25,12 @@ let package = Package(
         .systemLibrary(name: "CChafa", pkgConfig: "chafa",
                        providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
 
-        .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG", "CKernels"]),
+        // DICOM through DCMTK (parsing, JPEG, JPEG-LS, RLE) and OpenJPEG (JPEG 2000), behind a C header.
+        .target(name: "CDicom",
+                cxxSettings: [.unsafeFlags(["-I/usr/include/openjpeg-2.5", "-O2"])],
+                linkerSettings: ["dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimage", "dcmimgle",
+                                 "dcmdata", "oflog", "ofstd", "openjp2"].map { .linkedLibrary($0) }),
+        .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG", "CKernels", "CDicom"]),
         // The simulator's inner loops are optimised even in debug builds, so tests and cohorts stay fast.
         .target(name: "Phantom", dependencies: ["UltrasoundImaging"], swiftSettings: [.unsafeFlags(["-O"])]),
         // Hot elementwise and depthwise loops in C, which clang vectorises (see kernels.h).

@@ -31,6 +31,8 @@ public struct PlannedImage: Sendable, Equatable {
     public var line: Int?
     /// How the file is named in messages: `manifest.csv:row 4 (a.jpg)` or the path itself.
     public var label: String
+    /// What a DICOM file's header says (patient and study come from it, not from folders).
+    public var dicom: DicomMetadata?
 }
 
 /// The images that make one study, imported in one transaction.
@@ -40,6 +42,11 @@ public struct PlannedStudy: Sendable, Equatable {
     public var studyKey: String
     public var studyDate: String?
     public var scanner: String?
+    public var patientBirthDate: String?
+    public var patientSex: String?
+    public var description: String?
+    public var accession: String?
+    public var studyInstanceUID: String?
     public var references = ReferenceValues()
     public var images: [PlannedImage] = []
     /// A manifest declares its studies whole: one bad row or image and the study is not imported.
@@ -86,14 +93,46 @@ public enum ImportPlanner {
         }
         var byKey: [String: Int] = [:]
         for file in loose {
-            let key = file.patient + "\u{0}" + file.study
+            let dicom = dicomHeader(file.path)
+            if dicom?.sopClassUID == DicomMetadata.directorySOPClass { continue }  // a DICOMDIR lists the files we walk anyway
+            var study = PlannedStudy(patientKey: file.patient, studyKey: file.study, wholeOrNothing: false)
+            if let dicom { study = dicomStudy(dicom, fallback: study) }
+            let key = study.patientKey + "\u{0}" + study.studyKey
             if byKey[key] == nil {
                 byKey[key] = plan.studies.count
-                plan.studies.append(PlannedStudy(patientKey: file.patient, studyKey: file.study, wholeOrNothing: false))
+                plan.studies.append(study)
             }
-            plan.studies[byKey[key]!].images.append(PlannedImage(path: file.path, label: file.path))
+            plan.studies[byKey[key]!].images.append(PlannedImage(path: file.path, label: file.path, dicom: dicom))
         }
         return plan
+    }
+
+    /// The header of a DICOM file (read from its first megabyte, or all of it if the header is longer),
+    /// or nil for other files and for DICOM files too broken to read, which the importer then rejects.
+    static func dicomHeader(_ path: String) -> DicomMetadata? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let start = try? handle.read(upToCount: 1 << 20), ImageFormat.sniff([UInt8](start)) == .dicom else { return nil }
+        if let metadata = try? DicomFile.metadata(headerBytes: [UInt8](start)) { return metadata }
+        guard start.count == 1 << 20, let rest = try? handle.readToEnd() else { return nil }
+        return try? DicomFile.metadata(headerBytes: [UInt8](start + rest))
+    }
+
+    /// A DICOM file's study: the patient by Patient ID, the study by accession number (else the Study
+    /// ID, else its instance UID); the folders only when the file leaves them out.
+    static func dicomStudy(_ m: DicomMetadata, fallback: PlannedStudy) -> PlannedStudy {
+        var study = fallback
+        if let id = m.patientId, !id.isEmpty { study.patientKey = id }
+        if let key = m.accession ?? m.studyId ?? m.studyInstanceUID, !key.isEmpty { study.studyKey = key }
+        study.patientName = m.patientName.map { $0.replacingOccurrences(of: "^", with: " ").trimmingCharacters(in: .whitespaces) }
+        study.patientBirthDate = m.birthDate
+        study.patientSex = m.sex
+        study.studyDate = m.studyDate
+        study.scanner = m.scanner
+        study.description = m.studyDescription
+        study.accession = m.accession
+        study.studyInstanceUID = m.studyInstanceUID
+        return study
     }
 
     private static func walk(folder: String, display: String, ancestors: [String],

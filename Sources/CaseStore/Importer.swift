@@ -35,6 +35,8 @@ public final class Importer: @unchecked Sendable {
     public static let maxFileBytes = 512 << 20
     /// Test hook: called inside the transaction after each image row; throwing aborts the study.
     public var afterImageInserted: (@Sendable (Int) throws -> Void)?
+    /// Which frames of a cine DICOM file become images.
+    public var frames = FrameSelection.first
 
     public init(store: CaseStore) { self.store = store }
 
@@ -46,6 +48,11 @@ public final class Importer: @unchecked Sendable {
         var width: Int
         var height: Int
         var channels: Int
+        var frameNumber = 0
+        var frameCount = 1
+        var acquisition: String?
+        var sopInstanceUID: String?
+        var seriesInstanceUID: String?
     }
 
     public func run(_ plan: ImportPlan, shouldStop: () -> Bool = { false },
@@ -81,10 +88,10 @@ public final class Importer: @unchecked Sendable {
         let images = study.wholeOrNothing && !problems.isEmpty ? [] : study.images
         for planned in images {
             do {
-                let (image, bytes) = try read(planned)
-                if bytesBySha[image.sha256] != nil { outcome.duplicates += 1; continue }
-                bytesBySha[image.sha256] = bytes
-                ready.append(image)
+                let (images, bytes) = try read(planned)
+                if bytesBySha[images[0].sha256] != nil { outcome.duplicates += images.count; continue }
+                bytesBySha[images[0].sha256] = bytes
+                ready += images
             } catch {
                 problems.append(Rejection(path: planned.label, reason: "\(error)"))
                 if !study.wholeOrNothing { outcome.rejected += 1 }
@@ -118,7 +125,8 @@ public final class Importer: @unchecked Sendable {
         return outcome
     }
 
-    private func read(_ planned: PlannedImage) throws -> (ReadyImage, [UInt8]) {
+    /// Reads, decodes and hashes one file: one ready image, or one per chosen frame of a DICOM file.
+    private func read(_ planned: PlannedImage) throws -> ([ReadyImage], [UInt8]) {
         var info = stat()
         guard stat(planned.path, &info) == 0 else { throw CaseStoreError.invalid("cannot read file (\(ImageStore.errnoText()))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw CaseStoreError.invalid("not a regular file") }
@@ -129,6 +137,7 @@ public final class Importer: @unchecked Sendable {
             throw CaseStoreError.invalid("cannot read file")
         }
         let bytes = [UInt8](data)
+        if ImageFormat.sniff(bytes) == .dicom { return (try readDicom(planned, bytes), bytes) }
         let (format, image) = try ImageDecoder.decode(bytes)
         for (name, roi) in [("liver_roi", planned.liverROI), ("kidney_roi", planned.kidneyROI)] {
             if let roi, roi.x + roi.width > image.width || roi.y + roi.height > image.height {
@@ -137,34 +146,67 @@ public final class Importer: @unchecked Sendable {
         }
         let ready = ReadyImage(planned: planned, sha256: SHA256.hex(bytes), format: format,
                                width: image.width, height: image.height, channels: image.channels)
-        return (ready, bytes)
+        return ([ready], bytes)
+    }
+
+    /// Every chosen frame is decoded now, so a file that imports is a file that scores.
+    private func readDicom(_ planned: PlannedImage, _ bytes: [UInt8]) throws -> [ReadyImage] {
+        let file = try DicomFile(bytes: bytes)
+        let sha = SHA256.hex(bytes)
+        let m = file.metadata
+        let acquisition = DicomAcquisition(m)
+        let json = String(decoding: try JSONEncoder.sorted.encode(acquisition), as: UTF8.self)
+        return try frames.frames(of: file.frameCount).map { n in
+            let image = try file.frame(n)
+            return ReadyImage(planned: planned, sha256: sha, format: .dicom, width: image.width, height: image.height,
+                              channels: image.channels, frameNumber: n, frameCount: file.frameCount, acquisition: json,
+                              sopInstanceUID: m.sopInstanceUID, seriesInstanceUID: m.seriesInstanceUID)
+        }
     }
 
     /// Writes one study; runs inside the caller's transaction. Returns the study id and the images inserted.
     private static func insert(_ planned: PlannedStudy, _ ready: [ReadyImage], who: String,
                                hook: (@Sendable (Int) throws -> Void)?, db: Database) throws -> (Int64?, Int) {
         let now = Date()
+        var seen = Set<String>()
         let fresh = try ready.filter { image in
-            try ImageRecord.filter(Column("sha256") == image.sha256 && Column("frameNumber") == 0).isEmpty(db)
+            // Once per file frame and per SOP instance frame, in this study and in the database.
+            let keys = ["\(image.sha256)/\(image.frameNumber)"] + (image.sopInstanceUID.map { ["sop \($0)/\(image.frameNumber)"] } ?? [])
+            guard keys.allSatisfy({ !seen.contains($0) }) else { return false }
+            seen.formUnion(keys)
+            guard try ImageRecord.filter(Column("sha256") == image.sha256 && Column("frameNumber") == image.frameNumber).isEmpty(db) else { return false }
+            guard let sop = image.sopInstanceUID else { return true }
+            return try ImageRecord.filter(Column("sopInstanceUID") == sop && Column("frameNumber") == image.frameNumber).isEmpty(db)
         }
         if fresh.isEmpty { return (nil, 0) }
 
         var patient = try Patient.filter(Column("patientKey") == planned.patientKey).fetchOne(db)
-            ?? Patient(patientKey: planned.patientKey, name: planned.patientName, createdAt: now)
+            ?? Patient(patientKey: planned.patientKey, name: planned.patientName, birthDate: planned.patientBirthDate,
+                       sex: planned.patientSex, createdAt: now)
         if patient.id == nil {
             try patient.insert(db)
-        } else if patient.name == nil, let name = planned.patientName {
-            patient.name = name
+        } else if patient.name == nil && planned.patientName != nil || patient.birthDate == nil && planned.patientBirthDate != nil
+                    || patient.sex == nil && planned.patientSex != nil {
+            patient.name = patient.name ?? planned.patientName
+            patient.birthDate = patient.birthDate ?? planned.patientBirthDate
+            patient.sex = patient.sex ?? planned.patientSex
             try patient.update(db)
         }
-        var study = try Study.filter(Column("patientId") == patient.id! && Column("studyKey") == planned.studyKey).fetchOne(db)
+        let byUID = try planned.studyInstanceUID.flatMap { uid in
+            try Study.filter(Column("patientId") == patient.id! && Column("studyInstanceUID") == uid).fetchOne(db)
+        }
+        var study = try byUID ?? Study.filter(Column("patientId") == patient.id! && Column("studyKey") == planned.studyKey).fetchOne(db)
             ?? Study(patientId: patient.id!, studyKey: planned.studyKey, studyDate: planned.studyDate,
-                     scanner: planned.scanner, imageCount: 0, status: "new", importedAt: now)
+                     scanner: planned.scanner, description: planned.description, accession: planned.accession,
+                     studyInstanceUID: planned.studyInstanceUID, imageCount: 0, status: "new", importedAt: now)
         if study.id == nil {
             try study.insert(db)
         } else {
             study.studyDate = study.studyDate ?? planned.studyDate
             study.scanner = study.scanner ?? planned.scanner
+            study.description = study.description ?? planned.description
+            study.accession = study.accession ?? planned.accession
+            study.studyInstanceUID = study.studyInstanceUID ?? planned.studyInstanceUID
             if study.status == "scored" { study.status = "new" }  // the old score no longer covers every image
             try study.update(db)
         }
@@ -172,12 +214,13 @@ public final class Importer: @unchecked Sendable {
 
         for (n, image) in fresh.enumerated() {
             var record = ImageRecord(
-                studyId: studyId, sha256: image.sha256, frameNumber: 0, frameCount: 1,
+                studyId: studyId, sha256: image.sha256, frameNumber: image.frameNumber, frameCount: image.frameCount,
                 originalName: (image.planned.path as NSString).lastPathComponent, format: image.format.rawValue,
                 width: image.width, height: image.height, channels: image.channels, scanner: planned.scanner,
-                importedAt: now, view: image.planned.view?.rawValue,
+                acquisition: image.acquisition, importedAt: now, view: image.planned.view?.rawValue,
                 viewTaggedBy: image.planned.view == nil ? nil : who,
-                viewTaggedAt: image.planned.view == nil ? nil : now)
+                viewTaggedAt: image.planned.view == nil ? nil : now,
+                sopInstanceUID: image.sopInstanceUID, seriesInstanceUID: image.seriesInstanceUID)
             try record.insert(db)
             if let view = image.planned.view {
                 var entry = AuditEntry(who: who, action: "tag", entity: "image", entityId: record.id,

@@ -52,6 +52,8 @@ public struct ImageRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var view: String?
     public var viewTaggedBy: String?
     public var viewTaggedAt: Date?
+    public var sopInstanceUID: String?
+    public var seriesInstanceUID: String?
 
     public static let databaseTableName = "image"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

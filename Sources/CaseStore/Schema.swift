@@ -17,6 +17,14 @@ enum Schema {
                 t.primaryKey(["scanner", "modelSha256"])
             }
         }
+        migrator.registerMigration("v3-dicom") { db in
+            // DICOM identity: a SOP instance already present is a duplicate, whatever its bytes.
+            try db.alter(table: "image") { t in
+                t.add(column: "sopInstanceUID", .text)
+                t.add(column: "seriesInstanceUID", .text)
+            }
+            try db.create(index: "image_sop", on: "image", columns: ["sopInstanceUID", "frameNumber"])
+        }
         return migrator
     }
 

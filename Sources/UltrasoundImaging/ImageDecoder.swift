@@ -1,4 +1,4 @@
-/// Decodes JPEG and PNG bytes, checking the declared size before any pixel buffer is allocated.
+/// Decodes JPEG, PNG and DICOM bytes, checking the declared size before any pixel buffer is allocated.
 public enum ImageDecoder {
     /// The largest side we accept; anything larger is an error, not an allocation.
     public static let maxSide = 16384
@@ -17,17 +17,24 @@ public enum ImageDecoder {
         switch format {
         case .jpeg: (w, h) = try JPEGCodec.dimensions(bytes)
         case .png: (w, h) = try PNGCodec.dimensions(bytes)
+        case .dicom:
+            let file = try DicomFile(bytes: bytes)
+            (w, h) = (file.width, file.height)
         }
         try checkDimensions(width: w, height: h)
         return Header(format: format, width: w, height: h)
     }
 
-    /// Decodes the whole image; a truncated or corrupt stream is an error, not a partial image.
-    public static func decode(_ bytes: [UInt8]) throws -> (format: ImageFormat, image: PixelImage) {
+    /// Decodes the whole image (for DICOM, frame `frame`, 0-based); a truncated or corrupt stream is an
+    /// error, not a partial image.
+    public static func decode(_ bytes: [UInt8], frame: Int = 0) throws -> (format: ImageFormat, image: PixelImage) {
+        guard !bytes.isEmpty else { throw ImageError.empty }
+        if ImageFormat.sniff(bytes) == .dicom { return (.dicom, try DicomFile(bytes: bytes).frame(frame)) }
         let head = try header(bytes)
         switch head.format {
         case .jpeg: return (.jpeg, try JPEGCodec.decode(bytes))
         case .png: return (.png, try PNGCodec.decode(bytes))
+        case .dicom: return (.dicom, try DicomFile(bytes: bytes).frame(frame))
         }
     }
 

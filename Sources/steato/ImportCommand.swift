@@ -9,11 +9,14 @@ nonisolated(unsafe) private var interruptRequests: Int32 = 0
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import JPEG and PNG files, folders and manifest.csv files into the case database.",
+        abstract: "Import JPEG, PNG and DICOM files, folders and manifest.csv files into the case database.",
         discussion: """
-            Folders are read recursively. A folder holding manifest.csv is imported by its manifest; other files are \
-            grouped by folder (patient/study/file; a flat folder is one study). Each study is written in one \
-            transaction. Rejected files are listed as 'path: reason'; the exit status is non-zero when any was rejected.
+            Folders are read recursively and files are recognised by their content, not their names. A folder holding \
+            manifest.csv is imported by its manifest. DICOM files (Part 10 with or without preamble, DICOMDIR folders, \
+            files without extensions) are grouped by their own Patient ID and study; other files by folder \
+            (patient/study/file; a flat folder is one study). Each study is written in one transaction. A DICOM file \
+            whose SOP instance is already in the database is a duplicate. Rejected files are listed as \
+            'path: reason'; the exit status is non-zero when any was rejected.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -21,10 +24,17 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "Files, folders or manifest.csv files.", completion: .file())
     var paths: [String]
 
+    @Option(help: "Frames of a cine DICOM file that become images: all, first or every:N (the file keeps every frame).")
+    var frames = "first"
+
     func run() throws {
+        guard let selection = FrameSelection(frames) else {
+            throw ValidationError("--frames must be all, first or every:N, not '\(frames)'")
+        }
         let store = try database.open()
         let plan = ImportPlanner.plan(paths: paths)
         let importer = Importer(store: store)
+        importer.frames = selection
         signal(SIGINT) { _ in
             interruptRequests += 1
             if interruptRequests > 1 { _exit(130) }

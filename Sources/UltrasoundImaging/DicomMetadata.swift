@@ -1,0 +1,64 @@
+/// What a DICOM file says about its patient, study, instance and acquisition, as far as Steatoscope uses it.
+public struct DicomMetadata: Sendable, Codable, Equatable {
+    public var patientId: String?
+    public var patientName: String?
+    public var birthDate: String?
+    public var sex: String?
+    public var studyInstanceUID: String?
+    public var studyDate: String?
+    public var studyDescription: String?
+    public var accession: String?
+    /// The site's Study ID (0020,0010).
+    public var studyId: String?
+    public var seriesInstanceUID: String?
+    public var sopInstanceUID: String?
+    public var sopClassUID: String?
+    public var manufacturer: String?
+    public var model: String?
+    public var transducer: String?
+    /// Milliseconds between cine frames.
+    public var frameTime: Double?
+    public var burnedInAnnotation: String?
+    public var transferSyntax: String?
+    public var photometric: String?
+    public var frames = 1
+    public var regions: [UltrasoundRegion] = []
+
+    /// The SOP class of a DICOMDIR (Media Storage Directory Storage).
+    public static let directorySOPClass = "1.2.840.10008.1.3.10"
+
+    public init() {}
+
+    /// The scanner as `Manufacturer Model`, for grouping and adaptation.
+    public var scanner: String? {
+        let parts = [manufacturer, model].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// The B-mode (2D tissue) region with physical spacing, when the file declares one.
+    public var bModeRegion: UltrasoundRegion? {
+        regions.first { $0.isTissue2D && $0.cmPerPixelY != nil } ?? regions.first { $0.isTissue2D }
+    }
+
+    /// A DICOM date (YYYYMMDD) as YYYY-MM-DD; other text unchanged.
+    public static func isoDate(_ dicom: String?) -> String? {
+        guard let d = dicom?.trimmingCharacters(in: .whitespaces), !d.isEmpty else { return nil }
+        let digits = Array(d)
+        guard digits.count == 8, digits.allSatisfy(\.isNumber) else { return d }
+        return String(digits[0..<4]) + "-" + String(digits[4..<6]) + "-" + String(digits[6..<8])
+    }
+}
+
+/// One item of the Sequence of Ultrasound Regions: where a region sits on the screen and its physical spacing.
+public struct UltrasoundRegion: Sendable, Codable, Equatable {
+    public var minX: Int, minY: Int, maxX: Int, maxY: Int
+    public var spatialFormat: Int
+    public var dataType: Int
+    /// Centimetres per pixel, when the region's units are cm (code 3).
+    public var cmPerPixelX: Double?
+    public var cmPerPixelY: Double?
+
+    public var isTissue2D: Bool { spatialFormat == 1 && (dataType == 1 || dataType == 0) }
+}
+
+import Foundation
