@@ -14,6 +14,8 @@
 #include <openjpeg.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -79,6 +81,93 @@ long numberValue(DcmItem *item, const DcmTagKey &key, long fallback) {
         }
     }
     return fallback;
+}
+
+// --- Nesting depth, before DCMTK sees the bytes ---
+
+// DCMTK parses sequences recursively, about a kilobyte of stack per level: a file nesting thousands of
+// sequences overflows a worker thread's stack. Real ultrasound files nest a few levels. This walk reads
+// only tags and lengths up to the pixel data; where it cannot follow the file it stops and lets DCMTK judge.
+const int maxNesting = 32;
+
+bool nestedTooDeeply(const uint8_t *p, size_t n) {
+    size_t at = 0;
+    if (n >= 132 && memcmp(p + 128, "DICM", 4) == 0) at = 132;
+    else if (n >= 4 && memcmp(p, "DICM", 4) == 0) at = 4;
+    bool explicitVR = true, little = true;
+    auto u16 = [&](size_t i) -> uint32_t { return little ? (p[i] | p[i + 1] << 8) : (p[i] << 8 | p[i + 1]); };
+    auto u32 = [&](size_t i) -> uint32_t {
+        return little ? ((uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24)
+                      : ((uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | (uint32_t)p[i + 3]);
+    };
+    // Group 0002 is explicit little endian; its transfer syntax decides the rest.
+    if (at == 0 && n >= 6) explicitVR = isupper(p[4]) && isupper(p[5]);
+    bool inMeta = at > 0;
+    std::vector<size_t> ends;  // end offset of each open sequence or item; SIZE_MAX when undefined
+    while (at + 8 <= n) {
+        while (!ends.empty() && ends.back() != SIZE_MAX && at >= ends.back()) ends.pop_back();
+        if (inMeta && !(p[at] == 0x02 && p[at + 1] == 0x00)) {
+            inMeta = false;
+            // The transfer syntax UID was remembered below when seen.
+        }
+        uint32_t group = u16(at), element = u16(at + 2);
+        if (group == 0xFFFE) {
+            uint32_t length = u32(at + 4);
+            at += 8;
+            if (element == 0xE000) {
+                ends.push_back(length == 0xFFFFFFFF ? SIZE_MAX : at + length);
+                if ((int)ends.size() > maxNesting) return true;
+            } else if (!ends.empty()) {
+                ends.pop_back();  // item or sequence delimiter
+            }
+            continue;
+        }
+        if (group == 0x7FE0 && element == 0x0010) return false;
+        bool sequence = false;
+        uint32_t length;
+        size_t header;
+        if (explicitVR || inMeta) {
+            char vr[2] = {(char)p[at + 4], (char)p[at + 5]};
+            if (!isupper(vr[0]) || !isupper(vr[1])) return false;
+            bool longForm = strchr("OB OW OF OD OL OV SQ UT UN UC UR SV UV", vr[0]) != nullptr &&
+                            (memcmp(vr, "OB", 2) == 0 || memcmp(vr, "OW", 2) == 0 || memcmp(vr, "OF", 2) == 0 ||
+                             memcmp(vr, "OD", 2) == 0 || memcmp(vr, "OL", 2) == 0 || memcmp(vr, "OV", 2) == 0 ||
+                             memcmp(vr, "SQ", 2) == 0 || memcmp(vr, "UT", 2) == 0 || memcmp(vr, "UN", 2) == 0 ||
+                             memcmp(vr, "UC", 2) == 0 || memcmp(vr, "UR", 2) == 0 || memcmp(vr, "SV", 2) == 0 ||
+                             memcmp(vr, "UV", 2) == 0);
+            if (longForm) {
+                if (at + 12 > n) return false;
+                length = u32(at + 8);
+                header = 12;
+            } else {
+                length = u16(at + 6);
+                header = 8;
+            }
+            sequence = memcmp(vr, "SQ", 2) == 0 || (length == 0xFFFFFFFF && memcmp(vr, "UN", 2) == 0);
+        } else {
+            length = u32(at + 4);
+            header = 8;
+            // Implicit VR: a sequence has an undefined length or starts with an item.
+            sequence = length == 0xFFFFFFFF ||
+                       (at + 12 <= n && length >= 8 && u16(at + 8) == 0xFFFE && u16(at + 10) == 0xE000);
+        }
+        if (inMeta && group == 0x0002 && element == 0x0010 && length < 80 && at + header + length <= n) {
+            std::string uid((const char *)p + at + header, length);
+            while (!uid.empty() && (uid.back() == 0 || uid.back() == ' ')) uid.pop_back();
+            explicitVR = uid != "1.2.840.10008.1.2";
+            if (uid == "1.2.840.10008.1.2.2") little = false;  // applies after the meta group
+            if (uid == "1.2.840.10008.1.2.1.99") return false;  // deflated: cannot be walked
+        }
+        at += header;
+        if (sequence) {
+            ends.push_back(length == 0xFFFFFFFF ? SIZE_MAX : at + length);
+            if ((int)ends.size() > maxNesting) return true;
+            continue;
+        }
+        if (length == 0xFFFFFFFF) return false;
+        at += length;
+    }
+    return false;
 }
 
 // --- JPEG 2000 through OpenJPEG, from memory ---
@@ -326,8 +415,14 @@ static SteatoDicom *parse(const uint8_t *bytes, size_t count, bool headerOnly, c
     try {
         setup();
         if (count < 8) { setError(error, error_size, "too short for DICOM"); return nullptr; }
+        if (nestedTooDeeply(bytes, count)) {
+            setError(error, error_size, "sequences nested more than " + std::to_string(maxNesting) + " deep");
+            return nullptr;
+        }
         auto *d = new SteatoDicom();
-        d->buffer.assign(bytes, bytes + count);
+        // A Part 10 file without its preamble starts with "DICM": give DCMTK the preamble it expects.
+        if (memcmp(bytes, "DICM", 4) == 0) d->buffer.assign(128, 0);
+        d->buffer.insert(d->buffer.end(), bytes, bytes + count);
         if (d->buffer.size() % 2) d->buffer.push_back(0);
         DcmInputBufferStream stream;
         stream.setBuffer(d->buffer.data(), (offile_off_t)d->buffer.size());

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import UltrasoundImaging
+
+/// DICOM decoding against pydicom / Pillow (scripts/make_dicom_fixtures.py): exact for lossless data,
+/// within ±2 grey levels for lossy; metadata; and broken files that must fail with a reason, not crash.
+@Suite struct DicomTests {
+    struct Reference: Decodable {
+        struct Entry: Decodable {
+            var file: String, frames: Int, width: Int, height: Int, channels: Int, lossy: Bool
+            var sha256: [String], reference_png: [String]
+        }
+        var generated: [Entry], shared: [Entry], malformed: [String]
+    }
+
+    static let folder = Fixtures.root + "/dicom"
+    static let sharedFolder = Fixtures.root + "/../../../shared/dicom"
+    static let reference = try! JSONDecoder().decode(Reference.self, from: FileManager.default.contents(atPath: folder + "/reference.json")!)
+
+    static func bytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path)!) }
+
+    static func check(_ entry: Reference.Entry, bytes: [UInt8]) throws {
+        #expect(ImageFormat.sniff(bytes) == .dicom, "\(entry.file) is recognised by content")
+        let file = try DicomFile(bytes: bytes)
+        #expect(file.frameCount == entry.frames, "\(entry.file) frames")
+        for n in 0..<entry.frames {
+            let image = try file.frame(n)
+            #expect(image.width == entry.width && image.height == entry.height && image.channels == entry.channels, "\(entry.file) frame \(n) shape")
+            if entry.lossy {
+                let expected = try PNGCodec.decode(Self.bytes(folder + "/" + entry.reference_png[n]))
+                #expect(expected.pixels.count == image.pixels.count)
+                let worst = zip(expected.pixels, image.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
+                #expect(worst <= 2, "\(entry.file) frame \(n): largest difference \(worst) grey levels")
+            } else {
+                #expect(SHA256.hex(image.pixels) == entry.sha256[n], "\(entry.file) frame \(n) pixels differ from pydicom")
+            }
+        }
+    }
+
+    @Test func generatedFixturesDecodeAsPydicomAndPillow() throws {
+        for entry in Self.reference.generated { try Self.check(entry, bytes: Self.bytes(Self.folder + "/" + entry.file)) }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: sharedFolder), "../shared/dicom is absent"))
+    func realScannerFilesDecodeAsPydicom() throws {
+        for entry in Self.reference.shared { try Self.check(entry, bytes: Self.bytes(Self.sharedFolder + "/" + entry.file)) }
+    }
+
+    @Test func metadataAndUltrasoundRegions() throws {
+        let m = try DicomFile(bytes: Self.bytes(Self.folder + "/jpeg-cine.dcm")).metadata
+        #expect(m.patientId == "DCMTEST01" && m.patientName == "Kowalski^Anna" && m.birthDate == "1961-03-15" && m.sex == "F")
+        #expect(m.studyInstanceUID == "1.2.826.0.1.3680043.8.498.1001" && m.studyDate == "2026-01-02")
+        #expect(m.accession == "ACC42" && m.studyDescription == "Liver" && m.burnedInAnnotation == "YES")
+        #expect(m.manufacturer == "Testing" && m.model == "Fixture 1" && m.frames == 3 && m.frameTime == 33.3)
+        #expect(m.transferSyntax == "1.2.840.10008.1.2.4.50")
+        let region = try #require(m.bModeRegion)
+        #expect(region.minX == 2 && region.minY == 3 && region.maxX == 53 && region.maxY == 38)
+        #expect(region.cmPerPixelX == 0.05 && region.cmPerPixelY == 0.05)
+        // The header alone (parsing stops at the pixel data) gives the same metadata.
+        let header = try DicomFile.metadata(headerBytes: Self.bytes(Self.folder + "/jpeg-cine.dcm"))
+        #expect(header.patientId == m.patientId && header.studyInstanceUID == m.studyInstanceUID && header.frames == 3)
+    }
+
+    @Test func malformedFilesFailWithAReason() throws {
+        let expected = [
+            "absurd-dimensions.dcm": "larger than 16384", "length-lies.dcm": "not a readable DICOM file",
+            "nested-deeply.dcm": "nested more than 32 deep", "no-pixel-data.dcm": "no pixel data",
+            "not-dicom-after-preamble.dcm": "not a readable DICOM file", "truncated-header.dcm": "not a readable DICOM file",
+            "truncated-pixels.dcm": "not a readable DICOM file",
+        ]
+        #expect(Set(Self.reference.malformed) == Set(expected.keys))
+        for (name, reason) in expected {
+            do {
+                _ = try ImageDecoder.decode(Self.bytes(Self.folder + "/bad/" + name))
+                Issue.record("\(name) decoded")
+            } catch let error as ImageError {
+                #expect("\(error)".contains(reason), "\(name): \(error)")
+            }
+        }
+    }
+
+    @Test func truncatedAnywhereIsAnErrorNeverACrash() throws {
+        for name in ["implicit-vr.dcm", "jpeg-cine.dcm", "rle-cine.dcm", "big-endian-12bit.dcm", "palette-8bit.dcm"] {
+            let bytes = Self.bytes(Self.folder + "/" + name)
+            for cut in Swift.stride(from: 0, to: bytes.count, by: 7) {
+                let prefix = Array(bytes[0..<cut])
+                if let file = try? DicomFile(bytes: prefix) {
+                    // A cut inside trailing padding may leave a whole file; then every frame must still decode.
+                    for n in 0..<file.frameCount { _ = try? file.frame(n) }
+                }
+            }
+        }
+    }
+}
