@@ -1,30 +1,39 @@
 import ArgumentParser
 import CaseStore
 import Foundation
+import UltrasoundImaging
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export every study with its patient, references, ROIs, scores and images.",
-        discussion: "--json writes one JSON object per study per line; --csv one row per image.")
+        discussion: """
+            --json writes one JSON object per study per line; --csv one row per image; --png DIR every image's decoded \
+            pixels as a lossless 8-bit PNG named by image id (grey or RGB as stored; one file per imported DICOM frame). \
+            With --anonymize the PNGs keep only the imaging fan: scanners burn names and dates into the screen.
+            """)
 
     @OptionGroup var database: DatabaseOptions
 
     @Flag(help: "CSV, one row per image.") var csv = false
     @Flag(help: "JSON lines, one object per study.") var json = false
 
-    @Flag(help: "Replace identifiers with pseudonyms and drop names, dates and original file names.")
+    @Option(help: "Write every image as DIR/IMAGE_ID.png.", completion: .directory) var png: String?
+
+    @Flag(help: "Replace identifiers with pseudonyms and drop names, dates, UIDs and original file names; blank PNGs outside the fan.")
     var anonymize = false
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
     func validate() throws {
-        guard csv != json else { throw ValidationError("choose one of --csv or --json") }
+        guard !(csv && json), csv || json || png != nil else { throw ValidationError("choose --csv or --json, and or --png DIR") }
     }
 
     func run() throws {
         let store = try database.open()
+        if let png { try exportPNG(store: store, folder: png) }
+        guard csv || json else { return }
         let text: String
         do {
             let studies = try store.exportStudies(anonymize: anonymize)
@@ -43,5 +52,37 @@ struct ExportCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+    }
+
+    /// Decoded pixels, lossless, one PNG per image; anonymised: black outside the detected fan.
+    private func exportPNG(store: CaseStore, folder: String) throws {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        catch { throw fail(UserFacingError("\(folder): cannot create the folder")) }
+        var written = 0, failed = 0
+        for studyId in try store.studyIds(unscoredOnly: false) {
+            for image in try store.detail(studyId: studyId).images {
+                let target = folder + "/\(image.id!).png"
+                do {
+                    var (_, pixels) = try ImageDecoder.decode(try store.images.load(sha256: image.sha256), frame: image.frameNumber)
+                    if anonymize {
+                        let fan = FanDetector.detect(pixels)
+                        for i in 0..<(pixels.width * pixels.height) where !(fan?.mask[i] ?? false) {
+                            for c in 0..<pixels.channels { pixels.pixels[i * pixels.channels + c] = 0 }
+                        }
+                        if fan == nil { printError("image \(image.id!): no imaging fan found; written black") }
+                    }
+                    guard FileManager.default.createFile(atPath: target, contents: Data(try PNGCodec.encode(pixels)),
+                                                         attributes: [.posixPermissions: 0o600]) else {
+                        throw UserFacingError("cannot write the file")
+                    }
+                    written += 1
+                } catch {
+                    printError("\(target): \(error)")
+                    failed += 1
+                }
+            }
+        }
+        print("\(written) PNG\(written == 1 ? "" : "s") written to \(folder)")
+        if failed > 0 { throw ExitCode.failure }
     }
 }

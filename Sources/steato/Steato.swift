@@ -11,7 +11,7 @@ struct Steato: ParsableCommand {
         commandName: "steato",
         abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
         discussion: "With no subcommand, prints the worklist of the case database.",
-        subcommands: [ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
+        subcommands: [ListCommand.self, FuzzDicomCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
                       SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self],
         defaultSubcommand: ListCommand.self
     )

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import UltrasoundImaging
+
+/// Mutation fuzzing of the DICOM reader in-process: every input must decode or fail with an
+/// ImageError; a crash ends the run (and shows up as a non-zero exit).
+struct FuzzDicomCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuzz-dicom",
+        abstract: "Feed mutated DICOM files to the reader: every input must decode or be refused with a reason.",
+        discussion: "Mutations: bit flips, random bytes, 32-bit lengths overwritten with small, odd or huge values, truncation, duplicated and deleted spans.")
+
+    @Argument(help: "Seed DICOM files.") var seeds: [String]
+    @Option(help: "Inputs to try.") var iterations = 1_000_000
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+
+    func run() throws {
+        let corpus = seeds.compactMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }.filter { !$0.isEmpty }
+        guard !corpus.isEmpty else { throw ValidationError("no readable seed files") }
+        var state = seed | 1
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        var decoded = 0, refused = 0, frames = 0
+        let start = Date()
+        for i in 0..<iterations {
+            var bytes = corpus[below(corpus.count)]
+            for _ in 0...below(4) {
+                guard !bytes.isEmpty else { break }
+                switch below(6) {
+                case 0: let at = below(bytes.count); bytes[at] ^= UInt8(1 << below(8))
+                case 1: bytes[below(bytes.count)] = UInt8(truncatingIfNeeded: next())
+                case 2:
+                    let at = below(max(1, bytes.count - 4))
+                    let values: [UInt32] = [0, 1, 2, 3, 0xFFFF_FFFF, 0xFFFF_FFFE, 0x7FFF_FFFF, UInt32(truncatingIfNeeded: next()), UInt32(bytes.count)]
+                    let v = values[below(values.count)]
+                    for k in 0..<4 where at + k < bytes.count { bytes[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+                case 3: bytes = Array(bytes.prefix(below(bytes.count + 1)))
+                case 4:
+                    let at = below(bytes.count), length = below(min(64, bytes.count - at) + 1)
+                    bytes.insert(contentsOf: bytes[at..<(at + length)], at: at)
+                default:
+                    let at = below(bytes.count), length = below(min(64, bytes.count - at) + 1)
+                    bytes.removeSubrange(at..<(at + length))
+                }
+            }
+            do {
+                let file = try DicomFile(bytes: bytes)
+                for n in 0..<min(file.frameCount, 4) {
+                    if (try? file.frame(n)) != nil { frames += 1 }
+                }
+                decoded += 1
+            } catch is ImageError {
+                refused += 1
+            }
+            if (i + 1) % 100_000 == 0 {
+                print("\(i + 1) inputs: \(decoded) read, \(refused) refused, \(frames) frames decoded, \(Int(Date().timeIntervalSince(start))) s")
+            }
+        }
+        print("done: \(iterations) inputs from \(corpus.count) seeds, \(decoded) read, \(refused) refused with a reason, no crash "
+              + String(format: "(%.0f s)", Date().timeIntervalSince(start)))
+    }
+}
