@@ -59,6 +59,10 @@ def dataset(rows, cols, samples, photometric, bits=8, stored=None, frames=1, sop
     ds.PatientSex = "F"
     ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.1001"
     ds.StudyDate = "20260102"
+    ds.StudyTime = "093000"
+    ds.StudyID = "7"
+    ds.SeriesNumber = 1
+    ds.InstanceNumber = 1
     ds.StudyDescription = "Liver"
     ds.AccessionNumber = "ACC42"
     ds.SeriesInstanceUID = generate_uid()
@@ -253,6 +257,23 @@ def malformed():
     return names
 
 
+def dicomdir_export():
+    """A scanner-style export folder: DICOMDIR plus files without extensions in nested folders."""
+    from pydicom.fileset import FileSet
+    import shutil
+    folder = os.path.join(OUT, "dicomdir-export")
+    shutil.rmtree(folder, ignore_errors=True)
+    fs = FileSet()
+    for name in ["implicit-vr.dcm", "jpeg-cine.dcm"]:
+        ds = pydicom.dcmread(os.path.join(OUT, name))
+        ds.PatientID = "DIRTEST"
+        ds.SOPInstanceUID = generate_uid(entropy_srcs=[name, "dicomdir"])
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        fs.add(ds)
+    fs.write(folder)
+    return folder
+
+
 def reference(path, frames, lossy, name):
     entry = {"file": name, "frames": len(frames), "width": int(frames[0].shape[1]), "height": int(frames[0].shape[0]),
              "channels": 1 if frames[0].ndim == 2 else 3, "lossy": lossy, "sha256": [], "reference_png": []}
@@ -285,6 +306,7 @@ def main():
             and ds.file_meta.TransferSyntaxUID != RLELossless
         shared.append(reference(path, frames, lossy, os.path.basename(path)))
     bad = malformed()
+    dicomdir_export()
     json.dump({"generated": entries, "shared": shared, "malformed": bad}, open(os.path.join(OUT, "reference.json"), "w"), indent=1)
     print(f"{len(entries)} generated, {len(shared)} shared, {len(bad)} malformed fixtures in {OUT}")
 

@@ -28,6 +28,9 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
         public var kidney_roi: [Int]?
         public var score: Double?
         public var grade: Int?
+        /// The frame of a multi-frame DICOM file, and the DICOM instance (replaced by a derived UID when anonymised).
+        public var frame: Int
+        public var sop_instance_uid: String?
     }
     public struct ReviewResult: Codable, Sendable, Equatable {
         public var decision: String; public var grade: Int; public var reason: String?
@@ -36,6 +39,11 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
     public var patient_id: String
     public var patient_name: String?
     public var study_date: String?
+    public var patient_birth_date: String?
+    public var patient_sex: String?
+    public var accession: String?
+    public var study_description: String?
+    public var study_instance_uid: String?
     public var scanner: String?
     public var status: String
     public var references: References
@@ -49,6 +57,17 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
 }
 
 extension CaseStore {
+    /// A replacement UID (PS3.15 "U"): 2.25 and 128 bits of the original's SHA-256, the same for the
+    /// same original, so series and instances stay linked without revealing the original.
+    static func derivedUID(_ uid: String) -> String {
+        var hash = SHA256()
+        hash.update(Array(uid.utf8))
+        let digest = hash.finalize()
+        var value: UInt128 = 0
+        for byte in digest.prefix(16) { value = value << 8 | UInt128(byte) }
+        return "2.25.\(value >> 1)"
+    }
+
     /// Every study, oldest first. With `anonymize`, identifiers are replaced by stable pseudonyms
     /// (`ANON-0001`, `STUDY-00001`), names and dates are removed and file names become `image-ID.ext`,
     /// following the DICOM PS3.15 basic profile for the fields we export.
@@ -68,7 +87,8 @@ extension CaseStore {
                     image_id: image.id!, file: anonymize ? "image-\(image.id!).\(ext)" : image.originalName,
                     sha256: image.sha256, format: image.format, width: image.width, height: image.height,
                     view: image.view, liver_roi: box(.liver), kidney_roi: box(.kidney),
-                    score: d.imageScores[image.id!]?.score, grade: d.imageScores[image.id!]?.grade)
+                    score: d.imageScores[image.id!]?.score, grade: d.imageScores[image.id!]?.grade,
+                    frame: image.frameNumber, sop_instance_uid: image.sopInstanceUID.map { anonymize ? CaseStore.derivedUID($0) : $0 })
             }
             var views: [String: ExportedStudy.ViewResult] = [:]
             for v in d.viewScores { views[v.view] = .init(score: v.score, grade: v.grade, n_images: v.imageCount, sd: v.sd) }
@@ -85,7 +105,12 @@ extension CaseStore {
             return ExportedStudy(
                 study_id: anonymize ? String(format: "STUDY-%05lld", id) : d.study.studyKey,
                 patient_id: patientId, patient_name: anonymize ? nil : d.patient.name,
-                study_date: anonymize ? nil : d.study.studyDate, scanner: d.study.scanner, status: d.study.status,
+                study_date: anonymize ? nil : d.study.studyDate,
+                // PS3.15 basic profile: birth date, sex, accession and description removed; UIDs replaced.
+                patient_birth_date: anonymize ? nil : d.patient.birthDate, patient_sex: anonymize ? nil : d.patient.sex,
+                accession: anonymize ? nil : d.study.accession, study_description: anonymize ? nil : d.study.description,
+                study_instance_uid: d.study.studyInstanceUID.map { anonymize ? CaseStore.derivedUID($0) : $0 },
+                scanner: d.study.scanner, status: d.study.status,
                 references: .init(histology_fat_pct: d.reference?.histologyFatPct, report_grade: d.reference?.reportGrade,
                                   cap_dbm: d.reference?.capDbm, mri_pdff_pct: d.reference?.mriPdffPct),
                 score: d.studyScore?.score, grade: d.studyScore?.grade, fat_pct: d.studyScore?.fatPct,

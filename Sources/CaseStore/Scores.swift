@@ -86,6 +86,8 @@ public struct ReferencedImage: Sendable {
     public var view: String?
     public var reportGrade: Int?
     public var histologyFatPct: Double?
+    /// The frame of a multi-frame DICOM file (0 otherwise).
+    public var frame: Int
 }
 
 extension CaseStore {
@@ -94,14 +96,14 @@ extension CaseStore {
         let store = images
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT image.sha256, patient.patientKey, image.view, reference.reportGrade, reference.histologyFatPct
+                SELECT image.sha256, patient.patientKey, image.view, reference.reportGrade, reference.histologyFatPct, image.frameNumber
                 FROM image JOIN study ON study.id = image.studyId JOIN patient ON patient.id = study.patientId
                 JOIN reference ON reference.studyId = study.id
                 WHERE reference.reportGrade IS NOT NULL OR reference.histologyFatPct IS NOT NULL
                 ORDER BY image.id
                 """).map { row in
                 ReferencedImage(path: store.path(forSHA256: row[0]), patientKey: row[1], view: row[2], reportGrade: row[3],
-                                histologyFatPct: row[4])
+                                histologyFatPct: row[4], frame: row[5])
             }
         }
     }

@@ -31,8 +31,11 @@ public struct LabelledImage: Sendable {
     public var fatPercent: Double?
     public var view: View?
     public var patient: String
-    public init(path: String, grade: Int, fatPercent: Double?, view: View?, patient: String) {
+    /// The frame of a multi-frame DICOM file.
+    public var frame: Int
+    public init(path: String, grade: Int, fatPercent: Double?, view: View?, patient: String, frame: Int = 0) {
         self.path = path; self.grade = grade; self.fatPercent = fatPercent; self.view = view; self.patient = patient
+        self.frame = frame
     }
 }
 
@@ -46,7 +49,7 @@ public enum TrainingData {
         DispatchQueue.concurrentPerform(iterations: images.count) { i in
             let row = images[i]
             if let data = FileManager.default.contents(atPath: row.path),
-               let (_, image) = try? ImageDecoder.decode([UInt8](data)),
+               let image = try? ImageDecoder.decodeImagingArea([UInt8](data), frame: row.frame),
                let input = NetworkInput(image: image, size: SteatosisNetwork.size) {
                 let view = row.view.flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? 3
                 slots.set(i, TrainingSample(input: input, grade: row.grade, fatPercent: row.fatPercent, view: view, patient: row.patient))

@@ -50,7 +50,10 @@ public enum FanDetector {
         var content = [Bool](repeating: false, count: sw * sh)
         for i in content.indices {
             let variance = squares[i] - blurred[i] * blurred[i]
-            content[i] = blurred[i] > background + 12 && variance > 9 && !smallColour[i]
+            // Burned-in text is bright strokes on the background: its spread is far larger than its
+            // level above the background, where speckle's is smaller (so text never joins the fan).
+            let level = blurred[i] - background
+            content[i] = level > 12 && variance > 9 && variance < level * level && !smallColour[i]
         }
         guard let region = fanComponents(content, width: sw, height: sh) else { return nil }
         let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)

@@ -38,6 +38,17 @@ public enum ImageDecoder {
         }
     }
 
+    /// The image as preprocessing should see it: for a DICOM file that declares a B-mode region in its
+    /// Sequence of Ultrasound Regions, only that region (the fan is then searched inside it, away from
+    /// a second image, graphs and text); otherwise the whole frame.
+    public static func decodeImagingArea(_ bytes: [UInt8], frame: Int = 0) throws -> PixelImage {
+        guard ImageFormat.sniff(bytes) == .dicom else { return try decode(bytes, frame: frame).image }
+        let file = try DicomFile(bytes: bytes)
+        let image = try file.frame(frame)
+        guard let region = file.metadata.bModeRegion else { return image }
+        return image.cropped(x0: region.minX, y0: region.minY, x1: region.maxX + 1, y1: region.maxY + 1) ?? image
+    }
+
     static func checkDimensions(width: Int, height: Int) throws {
         guard width > 0, height > 0 else { throw ImageError.invalidDimensions(width: width, height: height) }
         guard width <= maxSide, height <= maxSide else {

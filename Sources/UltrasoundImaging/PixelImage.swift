@@ -24,4 +24,14 @@ public struct PixelImage: Sendable, Equatable {
         get { pixels[(y * width + x) * channels + c] }
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
+
+    /// The rectangle x0..<x1, y0..<y1 clipped to the image, or nil when too little of it remains.
+    public func cropped(x0: Int, y0: Int, x1: Int, y1: Int) -> PixelImage? {
+        let left = max(0, x0), top = max(0, y0), right = min(width, x1), bottom = min(height, y1)
+        guard right - left >= 16, bottom - top >= 16 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity((right - left) * (bottom - top) * channels)
+        for y in top..<bottom { out += pixels[((y * width + left) * channels)..<((y * width + right) * channels)] }
+        return PixelImage(width: right - left, height: bottom - top, channels: channels, pixels: out)
+    }
 }

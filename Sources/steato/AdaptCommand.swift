@@ -25,7 +25,7 @@ struct AdaptCommand: ParsableCommand {
         do {
             for id in try store.imageIds(scanner: scanner) {
                 let record = try store.image(id: id)
-                guard let (_, pixels) = try? ImageDecoder.decode(try store.images.load(sha256: record.sha256), frame: record.frameNumber),
+                guard let pixels = try? ImageDecoder.decodeImagingArea(try store.images.load(sha256: record.sha256), frame: record.frameNumber),
                       let input = NetworkInput(image: pixels, size: SteatosisNetwork.size) else { continue }
                 inputs.append(input); views.append(record.view.flatMap(View.init(rawValue:)))
             }

@@ -33,7 +33,7 @@ struct BenchScoreCommand: ParsableCommand {
         do { scorer = try SteatosisModel(path: modelPath!) } catch { throw fail(error) }
         let detail = try store.detail(studyId: studyId)
         let inputs = try detail.images.compactMap { image -> NetworkInput? in
-            let (_, pixels) = try ImageDecoder.decode(try store.images.load(sha256: image.sha256), frame: image.frameNumber)
+            let pixels = try ImageDecoder.decodeImagingArea(try store.images.load(sha256: image.sha256), frame: image.frameNumber)
             return NetworkInput(image: pixels, size: SteatosisNetwork.size)
         }
         let views = detail.images.map { $0.view.flatMap(View.init(rawValue:)) }

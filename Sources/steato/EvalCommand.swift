@@ -205,7 +205,7 @@ struct EvaluationRow {
         var ratios: [Double] = [], slopes: [Double] = []
         let rois = Dictionary(grouping: d.rois, by: \.imageId)
         for image in d.images {
-            guard let bytes = try? store.images.load(sha256: image.sha256), let (_, pixels) = try? ImageDecoder.decode(bytes, frame: image.frameNumber) else { continue }
+            guard let bytes = try? store.images.load(sha256: image.sha256), let pixels = try? ImageDecoder.decodeImagingArea(bytes, frame: image.frameNumber) else { continue }
             if let r = rois[image.id!], let liver = r.first(where: { $0.kind == "liver" }), let kidney = r.first(where: { $0.kind == "kidney" }) {
                 let k = Baselines.meanGrey(pixels, liver), c = Baselines.meanGrey(pixels, kidney)
                 if c > 1 { ratios.append(k / c) }

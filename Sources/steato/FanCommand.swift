@@ -19,7 +19,7 @@ struct FanCommand: ParsableCommand {
         for path in images {
             guard let data = FileManager.default.contents(atPath: path) else { printError("\(path): cannot read file"); failures += 1; continue }
             do {
-                let (_, image) = try ImageDecoder.decode([UInt8](data))
+                let image = try ImageDecoder.decodeImagingArea([UInt8](data))
                 let input = NetworkInput(image: image, size: size)
                 if input == nil { printError("\(path): no imaging fan found") }
                 rows.append((image, input))

@@ -13,6 +13,9 @@ struct FuzzDicomCommand: ParsableCommand {
     @Argument(help: "Seed DICOM files.") var seeds: [String]
     @Option(help: "Inputs to try.") var iterations = 1_000_000
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "An input that takes longer than this many seconds counts as a hang: it is saved and the run fails.")
+    var hangSeconds = 10.0
+    @Option(help: "Where a hanging input is saved.") var hangFile = "fuzz-hang.dcm"
 
     func run() throws {
         let corpus = seeds.compactMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }.filter { !$0.isEmpty }
@@ -22,6 +25,7 @@ struct FuzzDicomCommand: ParsableCommand {
         func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
         var decoded = 0, refused = 0, frames = 0
         let start = Date()
+        let watch = HangWatch(limit: hangSeconds, file: hangFile)
         for i in 0..<iterations {
             var bytes = corpus[below(corpus.count)]
             for _ in 0...below(4) {
@@ -43,6 +47,8 @@ struct FuzzDicomCommand: ParsableCommand {
                     bytes.removeSubrange(at..<(at + length))
                 }
             }
+            watch.begin(i, bytes)
+            defer { watch.end() }
             do {
                 let file = try DicomFile(bytes: bytes)
                 for n in 0..<min(file.frameCount, 4) {
@@ -59,4 +65,29 @@ struct FuzzDicomCommand: ParsableCommand {
         print("done: \(iterations) inputs from \(corpus.count) seeds, \(decoded) read, \(refused) refused with a reason, no crash "
               + String(format: "(%.0f s)", Date().timeIntervalSince(start)))
     }
+}
+
+/// Watches the input being read from another thread; one that takes too long is written to a file
+/// and the process exits with status 2, naming it.
+final class HangWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: (index: Int, bytes: [UInt8], started: Date)?
+
+    init(limit: Double, file: String) {
+        Thread.detachNewThread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.5)
+                lock.lock()
+                if let c = current, Date().timeIntervalSince(c.started) > limit {
+                    FileManager.default.createFile(atPath: file, contents: Data(c.bytes))
+                    printError("fuzz-dicom: input \(c.index) took more than \(limit) s; saved to \(file)")
+                    exit(2)
+                }
+                lock.unlock()
+            }
+        }
+    }
+
+    func begin(_ index: Int, _ bytes: [UInt8]) { lock.lock(); current = (index, bytes, Date()); lock.unlock() }
+    func end() { lock.lock(); current = nil; lock.unlock() }
 }

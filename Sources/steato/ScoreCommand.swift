@@ -81,7 +81,7 @@ enum StudyScoring {
         }
         if let loadError { throw loadError }
         DispatchQueue.concurrentPerform(iterations: records.count) { i in
-            guard let bytes = blobs[i], let (_, pixels) = try? ImageDecoder.decode(bytes, frame: records[i].frameNumber) else { return }
+            guard let bytes = blobs[i], let pixels = try? ImageDecoder.decodeImagingArea(bytes, frame: records[i].frameNumber) else { return }
             prepared.set(i, NetworkInput(image: pixels, size: SteatosisNetwork.size))
         }
         var inputs: [NetworkInput] = [], views: [View?] = [], used: [ImageRecord] = []

@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
                     let grade = labels == "report" ? image.reportGrade : image.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
                     guard let grade else { continue }
                     images.append(LabelledImage(path: image.path, grade: grade, fatPercent: image.histologyFatPct,
-                                                view: image.view.flatMap(View.init(rawValue:)), patient: image.patientKey))
+                                                view: image.view.flatMap(View.init(rawValue:)), patient: image.patientKey, frame: image.frame))
                 }
             } catch { throw fail(error) }
         }

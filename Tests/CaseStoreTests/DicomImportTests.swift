@@ -42,6 +42,16 @@ import UltrasoundImaging
         #expect(again.imported == 0 && again.duplicates == 7)
     }
 
+    @Test func aScannerExportWithDicomdirImportsItsFiles() throws {
+        let scratch = Scratch()
+        let store = try scratch.openStore()
+        let run = ImportRun(store, [Self.fixtures + "/dicomdir-export"])
+        // Two files without extensions in PT/ST/SE folders; the DICOMDIR itself is no image and no error.
+        #expect(run.summary.imported == 2 && run.summary.rejected == 0 && run.rejections.isEmpty)
+        let row = try #require(try store.worklist(WorklistQuery()).first)
+        #expect(row.patientKey == "DIRTEST" && row.studyKey == "ACC42")
+    }
+
     @Test func framesFirstAndEveryN() throws {
         for (selection, expected) in [(FrameSelection.first, 1), (.every(2), 2), (.all, 3)] {
             let scratch = Scratch()

@@ -61,7 +61,7 @@ import UltrasoundImaging
         #expect(run.rejected(matching: "truncated.jpg: corrupt or truncated").count == 1)
         #expect(run.rejected(matching: "truncated.png: corrupt or truncated").count == 1)
         #expect(run.rejected(matching: "empty.jpg: empty file").count == 1)
-        #expect(run.rejected(matching: "text.jpg: not a JPEG or PNG image").count == 1)
+        #expect(run.rejected(matching: "text.jpg: not a JPEG, PNG or DICOM image").count == 1)
         #expect(run.rejected(matching: "huge.png: image is 20000×20000 pixels, more than 16384 a side").count == 1)
         #expect(run.rejected(matching: "huge.jpg: image is 20000×30000 pixels").count == 1)
         let images = try store.detail(studyId: try store.findStudy("S1").id!).images

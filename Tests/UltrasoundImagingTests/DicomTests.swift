@@ -46,6 +46,25 @@ import UltrasoundImaging
         for entry in Self.reference.shared { try Self.check(entry, bytes: Self.bytes(Self.sharedFolder + "/" + entry.file)) }
     }
 
+    /// The fan on real DICOM frames: below the GE header text (no regions declared), and inside the
+    /// declared B-mode region of the Philips and Aloka files (the Aloka screen holds two images).
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: sharedFolder), "../shared/dicom is absent"))
+    func fanOnRealDicomFrames() throws {
+        for name in ["US1_UNCR.dcm", "US1_J2KR.dcm", "US1_J2KI.dcm"] {
+            let image = try ImageDecoder.decodeImagingArea(Self.bytes(Self.sharedFolder + "/" + name))
+            let fan = try #require(FanDetector.detect(image), "\(name): no fan")
+            // The image rectangle runs from row 108 to 338; the header text ends at row 103.
+            #expect(fan.y0 >= 104 && fan.y1 <= 345 && fan.x1 - fan.x0 >= 560, "\(name): fan \(fan.x0),\(fan.y0)–\(fan.x1),\(fan.y1)")
+        }
+        let aloka = try ImageDecoder.decodeImagingArea(Self.bytes(Self.sharedFolder + "/gdcm-US-ALOKA-16.dcm"))
+        #expect(aloka.width == 304 && aloka.height == 392)
+        let fan = try #require(FanDetector.detect(aloka))
+        #expect(Double(fan.area) / Double(aloka.width * aloka.height) > 0.3)
+        let philips = try ImageDecoder.decodeImagingArea(Self.bytes(Self.sharedFolder + "/OBXXXX1A.dcm"))
+        #expect(philips.width == 680 && philips.height == 459)  // the region runs one column past the image
+        #expect(FanDetector.detect(philips) != nil)  // the probe is in air: only the near field shows
+    }
+
     @Test func metadataAndUltrasoundRegions() throws {
         let m = try DicomFile(bytes: Self.bytes(Self.folder + "/jpeg-cine.dcm")).metadata
         #expect(m.patientId == "DCMTEST01" && m.patientName == "Kowalski^Anna" && m.birthDate == "1961-03-15" && m.sex == "F")

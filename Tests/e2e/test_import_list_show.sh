@@ -52,7 +52,7 @@ head -c 200 "$WORK/scans/P000/S000-0/img0.jpg" >"$WORK/bad/Q000/S000-0/cut.jpg"
 out=$("$STEATO" import "$WORK/bad" 2>"$WORK/err"); rc=$?
 expect_eq "bad rc" "$rc" 1
 expect_contains "bad summary" "$out" "1 image imported in 1 study, 0 duplicates, 2 rejected"
-expect_contains "notes named" "$(cat "$WORK/err")" "Q000/S000-0/notes.jpg: not a JPEG or PNG image"
+expect_contains "notes named" "$(cat "$WORK/err")" "Q000/S000-0/notes.jpg: not a JPEG, PNG or DICOM image"
 expect_contains "cut named" "$(cat "$WORK/err")" "Q000/S000-0/cut.jpg: corrupt or truncated image"
 
 # Tagging writes the view and the audit log.
