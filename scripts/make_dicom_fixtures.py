@@ -254,6 +254,12 @@ def malformed():
     save(ds, "bad/no-pixel-data.dcm", ExplicitVRLittleEndian)
     names.append("no-pixel-data.dcm")
     write("not-dicom-after-preamble.dcm", bytes(128) + b"DICM" + os.urandom(200))
+    # A TEM marker (FF01) right after the JFIF segment: DCMTK 3.6.7's precision scan never moves past
+    # it (found by steato fuzz-dicom); the reader must refuse it, not hang.
+    jpeg_file = open(os.path.join(OUT, "jpeg-baseline.dcm"), "rb").read()
+    soi = jpeg_file.find(b"\xff\xd8\xff\xe0")
+    app0_end = soi + 4 + struct.unpack(">H", jpeg_file[soi + 4:soi + 6])[0]
+    write("jpeg-tem-marker.dcm", jpeg_file[:app0_end] + b"\xff\x01" + jpeg_file[app0_end + 2:])
     return names
 
 

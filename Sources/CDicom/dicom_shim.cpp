@@ -170,6 +170,38 @@ bool nestedTooDeeply(const uint8_t *p, size_t n) {
     return false;
 }
 
+// --- JPEG fragments DCMTK 3.6.7 cannot survive ---
+
+// DCMTK's scan for the JPEG sample precision walks the markers before the frame header and never moves
+// past a TEM marker (FF01): such a fragment makes it loop forever (found by `steato fuzz-dicom`). The
+// same walk here refuses those fragments before DCMTK sees them.
+bool jpegHangsDcmtk(const uint8_t *data, size_t length) {
+    size_t offset = 0;
+    auto u16 = [&](size_t at) -> size_t { return (size_t)data[at] << 8 | data[at + 1]; };
+    while (offset + 4 < length) {
+        size_t marker = u16(offset);
+        if (marker == 0xFF01) return true;
+        if (marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 && marker != 0xFFCC) return false;  // a frame header
+        if ((marker >= 0xFFD0 && marker <= 0xFFD9)) { offset += 2; continue; }
+        if (marker >= 0xFFC0 && marker != 0xFFFF) { offset += u16(offset + 2) + 2; continue; }
+        if (data[offset] == 0xFF && data[offset + 1] > 2 && data[offset + 1] <= 0xBF) { offset += 2; continue; }
+        return false;  // DCMTK stops here too
+    }
+    return false;
+}
+
+bool anyJpegFragmentHangsDcmtk(DcmPixelData *pixelData, E_TransferSyntax syntax) {
+    DcmPixelSequence *sequence = nullptr;
+    if (pixelData->getEncapsulatedRepresentation(syntax, nullptr, sequence).bad() || sequence == nullptr) return false;
+    for (unsigned long i = 1; i < sequence->card(); i++) {
+        DcmPixelItem *item = nullptr;
+        Uint8 *data = nullptr;
+        if (sequence->getItem(item, i).bad() || item == nullptr || item->getUint8Array(data).bad() || data == nullptr) continue;
+        if (jpegHangsDcmtk(data, item->getLength())) return true;
+    }
+    return false;
+}
+
 // --- JPEG 2000 through OpenJPEG, from memory ---
 
 struct MemorySource { const uint8_t *data; size_t size; size_t position; };
@@ -362,6 +394,11 @@ int describe(SteatoDicom *d, char *error, size_t error_size) {
     d->jpeg2000 = syntax == EXS_JPEG2000LosslessOnly || syntax == EXS_JPEG2000 ||
                   syntax == EXS_JPEG2000MulticomponentLosslessOnly || syntax == EXS_JPEG2000Multicomponent;
     if (info.compressed && !d->jpeg2000) {
+        bool jpeg = syntax >= EXS_JPEGProcess1 && syntax <= EXS_JPEGProcess14SV1;
+        if (jpeg && anyJpegFragmentHangsDcmtk(static_cast<DcmPixelData *>(pixelElement), syntax)) {
+            setError(error, error_size, "corrupt JPEG data (a TEM marker before the frame header)");
+            return 0;
+        }
         OFCondition status = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (status.bad() || !dataset->canWriteXfer(EXS_LittleEndianExplicit)) {
             setError(error, error_size, std::string("cannot decompress ") + xfer.getXferName() + ": " + status.text());
