@@ -49,6 +49,34 @@ public enum ImageDecoder {
         return image.cropped(x0: region.minX, y0: region.minY, x1: region.maxX + 1, y1: region.maxY + 1) ?? image
     }
 
+    /// The whole frame and which of its pixels are imaging fan (for anonymised export, which blanks the
+    /// rest): the fan found in each declared 2D tissue region of a DICOM file, else on the whole frame.
+    public static func decodeWithFanMask(_ bytes: [UInt8], frame: Int = 0) throws -> (image: PixelImage, fan: [Bool]) {
+        var regions: [UltrasoundRegion] = []
+        let image: PixelImage
+        if ImageFormat.sniff(bytes) == .dicom {
+            let file = try DicomFile(bytes: bytes)
+            image = try file.frame(frame)
+            regions = file.metadata.regions.filter(\.isTissue2D)
+        } else {
+            image = try decode(bytes).image
+        }
+        var mask = [Bool](repeating: false, count: image.width * image.height)
+        if regions.isEmpty {
+            if let fan = FanDetector.detect(image) { mask = fan.mask }
+            return (image, mask)
+        }
+        for r in regions {
+            let x0 = max(0, r.minX), y0 = max(0, r.minY)
+            guard let part = image.cropped(x0: x0, y0: y0, x1: r.maxX + 1, y1: r.maxY + 1),
+                  let fan = FanDetector.detect(part) else { continue }
+            for y in 0..<part.height { for x in 0..<part.width where fan.mask[y * part.width + x] {
+                mask[(y0 + y) * image.width + x0 + x] = true
+            } }
+        }
+        return (image, mask)
+    }
+
     static func checkDimensions(width: Int, height: Int) throws {
         guard width > 0, height > 0 else { throw ImageError.invalidDimensions(width: width, height: height) }
         guard width <= maxSide, height <= maxSide else {

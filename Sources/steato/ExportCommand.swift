@@ -63,13 +63,14 @@ struct ExportCommand: ParsableCommand {
             for image in try store.detail(studyId: studyId).images {
                 let target = folder + "/\(image.id!).png"
                 do {
-                    var (_, pixels) = try ImageDecoder.decode(try store.images.load(sha256: image.sha256), frame: image.frameNumber)
+                    let bytes = try store.images.load(sha256: image.sha256)
+                    var pixels = try ImageDecoder.decode(bytes, frame: image.frameNumber).image
                     if anonymize {
-                        let fan = FanDetector.detect(pixels)
-                        for i in 0..<(pixels.width * pixels.height) where !(fan?.mask[i] ?? false) {
+                        let fan = try ImageDecoder.decodeWithFanMask(bytes, frame: image.frameNumber).fan
+                        for i in 0..<(pixels.width * pixels.height) where !fan[i] {
                             for c in 0..<pixels.channels { pixels.pixels[i * pixels.channels + c] = 0 }
                         }
-                        if fan == nil { printError("image \(image.id!): no imaging fan found; written black") }
+                        if !fan.contains(true) { printError("image \(image.id!): no imaging fan found; written black") }
                     }
                     guard FileManager.default.createFile(atPath: target, contents: Data(try PNGCodec.encode(pixels)),
                                                          attributes: [.posixPermissions: 0o600]) else {

@@ -65,6 +65,18 @@ import UltrasoundImaging
         #expect(FanDetector.detect(philips) != nil)  // the probe is in air: only the near field shows
     }
 
+    /// What anonymised export keeps: no header text of the GE screen, both images of the Aloka screen.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: sharedFolder), "../shared/dicom is absent"))
+    func fanMaskForAnonymisedExport() throws {
+        let (ge, geFan) = try ImageDecoder.decodeWithFanMask(Self.bytes(Self.sharedFolder + "/US1_UNCR.dcm"))
+        #expect(!geFan[0..<(104 * ge.width)].contains(true), "header rows kept")
+        #expect(geFan.filter { $0 }.count > 100_000)
+        let (aloka, alokaFan) = try ImageDecoder.decodeWithFanMask(Self.bytes(Self.sharedFolder + "/gdcm-US-ALOKA-16.dcm"))
+        let left = (0..<aloka.height).reduce(0) { n, y in n + (0..<320).filter { alokaFan[y * aloka.width + $0] }.count }
+        let right = alokaFan.filter { $0 }.count - left
+        #expect(left > 30_000 && right > 30_000, "left \(left), right \(right)")
+    }
+
     @Test func metadataAndUltrasoundRegions() throws {
         let m = try DicomFile(bytes: Self.bytes(Self.folder + "/jpeg-cine.dcm")).metadata
         #expect(m.patientId == "DCMTEST01" && m.patientName == "Kowalski^Anna" && m.birthDate == "1961-03-15" && m.sex == "F")
