@@ -38,13 +38,16 @@ let package = Package(
         .target(name: "ModelCore", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging"]),
         .target(name: "Evaluation", dependencies: ["UltrasoundImaging"]),
+        .target(name: "TerminalGraphics", dependencies: ["CChafa"]),
+        .target(name: "Workstation", dependencies: ["CaseStore", "Scoring", "UltrasoundImaging", "TerminalGraphics", "CNcursesw"],
+                resources: [.copy("Themes")]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels",
+            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels", "Workstation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/steatoscope-default.safetensors")]),
 

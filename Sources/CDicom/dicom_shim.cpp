@@ -172,34 +172,45 @@ bool nestedTooDeeply(const uint8_t *p, size_t n) {
 
 // --- JPEG fragments DCMTK 3.6.7 cannot survive ---
 
-// DCMTK's scan for the JPEG sample precision walks the markers before the frame header and never moves
-// past a TEM marker (FF01): such a fragment makes it loop forever (found by `steato fuzz-dicom`). The
-// same walk here refuses those fragments before DCMTK sees them.
-bool jpegHangsDcmtk(const uint8_t *data, size_t length) {
-    size_t offset = 0;
-    auto u16 = [&](size_t at) -> size_t { return (size_t)data[at] << 8 | data[at + 1]; };
-    while (offset + 4 < length) {
-        size_t marker = u16(offset);
-        if (marker == 0xFF01) return true;
-        if (marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 && marker != 0xFFCC) return false;  // a frame header
-        if ((marker >= 0xFFD0 && marker <= 0xFFD9)) { offset += 2; continue; }
-        if (marker >= 0xFFC0 && marker != 0xFFFF) { offset += u16(offset + 2) + 2; continue; }
-        if (data[offset] == 0xFF && data[offset + 1] > 2 && data[offset + 1] <= 0xBF) { offset += 2; continue; }
-        return false;  // DCMTK stops here too
+// DCMTK's scan for the JPEG sample precision walks the markers before the frame header and, on some
+// markers (TEM, and others found by `steato fuzz-dicom`), never moves on: it loops forever. So the
+// header of every JPEG stream is walked here first, strictly: SOI, then only the segments a JPEG
+// header holds (APPn, DQT, DHT, DRI, DAC, COM) with sane lengths, up to a frame header. Anything else
+// is refused; DCMTK could not have decoded it either.
+bool jpegHeaderIsSound(const uint8_t *data, size_t length) {
+    if (length < 4 || data[0] != 0xFF || data[1] != 0xD8) return false;
+    size_t offset = 2;
+    while (offset + 4 <= length) {
+        if (data[offset] != 0xFF) return false;
+        uint8_t marker = data[offset + 1];
+        bool frameHeader = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (frameHeader) return true;
+        bool segment = (marker >= 0xE0 && marker <= 0xEF) || marker == 0xDB || marker == 0xC4 || marker == 0xDD ||
+                       marker == 0xCC || marker == 0xFE;
+        if (!segment) return false;
+        size_t segmentLength = (size_t)data[offset + 2] << 8 | data[offset + 3];
+        if (segmentLength < 2 || offset + 2 + segmentLength > length) return false;
+        offset += 2 + segmentLength;
     }
     return false;
 }
 
-bool anyJpegFragmentHangsDcmtk(DcmPixelData *pixelData, E_TransferSyntax syntax) {
+bool jpegFragmentsAreSound(DcmPixelData *pixelData, E_TransferSyntax syntax) {
     DcmPixelSequence *sequence = nullptr;
-    if (pixelData->getEncapsulatedRepresentation(syntax, nullptr, sequence).bad() || sequence == nullptr) return false;
+    if (pixelData->getEncapsulatedRepresentation(syntax, nullptr, sequence).bad() || sequence == nullptr) return true;
     for (unsigned long i = 1; i < sequence->card(); i++) {
         DcmPixelItem *item = nullptr;
         Uint8 *data = nullptr;
-        if (sequence->getItem(item, i).bad() || item == nullptr || item->getUint8Array(data).bad() || data == nullptr) continue;
-        if (jpegHangsDcmtk(data, item->getLength())) return true;
+        if (sequence->getItem(item, i).bad() || item == nullptr || item->getUint8Array(data).bad() || data == nullptr) {
+            if (i == 1) return false;
+            continue;
+        }
+        size_t length = item->getLength();
+        bool startsStream = length >= 2 && data[0] == 0xFF && data[1] == 0xD8;
+        // The first fragment must start a stream; later ones are checked when they start one.
+        if ((i == 1 || startsStream) && !jpegHeaderIsSound(data, length)) return false;
     }
-    return false;
+    return true;
 }
 
 // --- JPEG 2000 through OpenJPEG, from memory ---
@@ -395,8 +406,8 @@ int describe(SteatoDicom *d, char *error, size_t error_size) {
                   syntax == EXS_JPEG2000MulticomponentLosslessOnly || syntax == EXS_JPEG2000Multicomponent;
     if (info.compressed && !d->jpeg2000) {
         bool jpeg = syntax >= EXS_JPEGProcess1 && syntax <= EXS_JPEGProcess14SV1;
-        if (jpeg && anyJpegFragmentHangsDcmtk(static_cast<DcmPixelData *>(pixelElement), syntax)) {
-            setError(error, error_size, "corrupt JPEG data (a TEM marker before the frame header)");
+        if (jpeg && !jpegFragmentsAreSound(static_cast<DcmPixelData *>(pixelElement), syntax)) {
+            setError(error, error_size, "corrupt JPEG data (its header is broken before the frame header)");
             return 0;
         }
         OFCondition status = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);

@@ -1,3 +1,4 @@
+import Workstation
 import ArgumentParser
 import CaseStore
 import Foundation

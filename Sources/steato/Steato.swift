@@ -10,10 +10,10 @@ struct Steato: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steato",
         abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
-        discussion: "With no subcommand, prints the worklist of the case database.",
-        subcommands: [ListCommand.self, FuzzDicomCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
+        discussion: "With no subcommand, opens the workstation on the case database (`steato list` prints the worklist).",
+        subcommands: [WorkstationCommand.self, ListCommand.self, FuzzDicomCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
                       SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self],
-        defaultSubcommand: ListCommand.self
+        defaultSubcommand: WorkstationCommand.self
     )
 
     static func main() {

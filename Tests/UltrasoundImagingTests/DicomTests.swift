@@ -97,7 +97,7 @@ import UltrasoundImaging
             "absurd-dimensions.dcm": "larger than 16384", "length-lies.dcm": "not a readable DICOM file",
             "nested-deeply.dcm": "nested more than 32 deep", "no-pixel-data.dcm": "no pixel data",
             "not-dicom-after-preamble.dcm": "not a readable DICOM file", "truncated-header.dcm": "not a readable DICOM file",
-            "truncated-pixels.dcm": "not a readable DICOM file", "jpeg-tem-marker.dcm": "TEM marker",
+            "truncated-pixels.dcm": "not a readable DICOM file", "jpeg-tem-marker.dcm": "corrupt JPEG data",
         ]
         #expect(Set(Self.reference.malformed) == Set(expected.keys))
         for (name, reason) in expected {

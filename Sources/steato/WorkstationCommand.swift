@@ -1,0 +1,71 @@
+import ArgumentParser
+import CaseStore
+import Foundation
+import TerminalGraphics
+import Workstation
+
+/// `steato` with no subcommand: the workstation on the case database.
+struct WorkstationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open the workstation (what `steato` with no subcommand does).",
+        discussion: """
+            On first run the database is created and SampleStudies imported. Images are drawn with kitty or sixel \
+            graphics when the terminal answers for them (not inside tmux), else as coloured text cells, else ASCII. \
+            Themes: files NAME.theme in the shipped Themes folder or $XDG_CONFIG_HOME/steatoscope/themes/. \
+            NO_COLOR and TERM=dumb give the monochrome look.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "How images are drawn: auto, kitty, sixel, text or ascii.") var graphics = "auto"
+    @Option(help: "Theme name (\(ThemeLibrary.names().joined(separator: ", "))).") var theme: String?
+    @Option(help: "Model for scoring (default: $STEATO_MODEL, else the shipped model).") var model: String?
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw fail(UserFacingError("the workstation needs a terminal; `steato list` prints the worklist"))
+        }
+        let mode: GraphicsMode?
+        if graphics == "auto" { mode = nil } else {
+            guard let m = GraphicsMode(rawValue: graphics) else { throw ValidationError("--graphics must be auto, kitty, sixel, text or ascii") }
+            mode = m
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let plain = environment["NO_COLOR"] != nil || environment["TERM"] == "dumb"
+        let chosenTheme: Theme
+        do { chosenTheme = plain && theme == nil ? Theme.plain : try ThemeLibrary.load(theme ?? "default") }
+        catch { throw fail(error) }
+
+        let path = CaseStore.resolvePath(explicit: database.db)
+        let firstRun = !FileManager.default.fileExists(atPath: path)
+        let store = try database.open()
+        var notice: String?
+        if firstRun {
+            if let samples = SampleStudiesLocator.find() {
+                let summary = Importer(store: store).run(ImportPlanner.plan(paths: [samples]))
+                notice = "New database \(path): \(summary.imported) sample images in \(summary.studiesImported) studies imported from \(samples)."
+            } else {
+                notice = "New database \(path) (no SampleStudies folder found to import)."
+            }
+        }
+        // Probe before curses takes the terminal; the answer decides kitty / sixel / text.
+        var capabilities = TerminalProbe.probe()
+        if plain { capabilities.colour = false }
+        let workstation = Workstation(store: store, modelPath: model ?? environment["STEATO_MODEL"] ?? ModelLocator.bundledModelPath(),
+                                      theme: chosenTheme, graphics: mode ?? capabilities.bestMode)
+        if let notice { workstation.notice(notice) }
+        TerminalSession(workstation: workstation).run()
+    }
+}
+
+/// SampleStudies next to the working directory or the source tree the binary was built in.
+enum SampleStudiesLocator {
+    static func find() -> String? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates: [String?] = [ProcessInfo.processInfo.environment["STEATO_SAMPLES"],
+                          FileManager.default.currentDirectoryPath + "/SampleStudies",
+                          executable.appendingPathComponent("../../../SampleStudies").standardizedFileURL.path,
+                          executable.appendingPathComponent("../share/steatoscope/SampleStudies").standardizedFileURL.path]
+        return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0 + "/manifest.csv") }
+    }
+}
