@@ -9,7 +9,7 @@ extension CaseStore {
         guard (0...3).contains(grade) else { throw CaseStoreError.invalid("grade \(grade) is not 0–3") }
         return try write { db in
             guard var study = try Study.fetchOne(db, key: studyId) else { throw CaseStoreError.notFound("study \(studyId)") }
-            let decision = study.grade == grade ? "confirm" : "override"
+            let decision = study.grade == grade ? "confirmed" : "overridden"
             let now = Date()
             var review = Review(studyId: studyId, reader: who, decision: decision, grade: grade,
                                 reason: reason?.isEmpty == true ? nil : reason, reviewedAt: now)

@@ -50,8 +50,8 @@ public struct CellImage: Sendable, Equatable {
     }
 
     /// The largest cell size with the image's aspect ratio (cells twice as tall as wide).
-    static func fit(width: Int, height: Int, columns: Int, rows: Int) -> (Int, Int) {
-        let aspect = Double(width) / Double(height) * 0.5   // columns per row
+    public static func fit(width: Int, height: Int, columns: Int, rows: Int) -> (Int, Int) {
+        let aspect = Double(width) / Double(height) * 2   // columns per row
         var cols = columns, lines = Int((Double(cols) / aspect).rounded())
         if lines > rows { lines = rows; cols = max(1, Int((Double(lines) * aspect).rounded())) }
         return (max(1, min(cols, columns)), max(1, min(lines, rows)))

@@ -166,8 +166,9 @@ struct StudyScreen {
         guard let image = selected else { return }
         renderImageFacts(image, into: &grid, x: 1, y: 1, width: grid.width - 2)
         if let hri {
-            var text = "Hepatorenal index: moving the \(hri.active.rawValue) box (arrows move, + - resize, Tab switches, Enter stores, Esc cancels)"
-            if let ratio = hri.ratio { text += String(format: "   liver/kidney = %.2f", ratio) }
+            var text = "Hepatorenal index"
+            if let ratio = hri.ratio { text += String(format: "  liver/kidney = %.2f", ratio) }
+            text += " · moving the \(hri.active.rawValue) box: arrows move, + - resize, Tab switches, Enter stores, Esc cancels"
             grid.put(fitted(text, grid.width - 2), x: 1, y: 3, role: .accent)
         }
     }

@@ -352,7 +352,8 @@ public final class Workstation {
         var grid = TextGrid(width: width, height: height)
         pixelImage = nil
         guard width >= 40, height >= 10 else {
-            grid.put("Steatoscope needs at least 40×10 (now \(width)×\(height))", x: 0, y: 0, role: .warning)
+            grid.put("Too small: need 40×10", x: 0, y: 0, role: .warning)
+            grid.put("now \(width)×\(height)", x: 0, y: 1, role: .warning)
             return grid
         }
         if var s = study {
@@ -396,7 +397,7 @@ public final class Workstation {
         }
         let key = "\(image.sha256)/\(frame)/\(boxes.map { "\($0.0)" }.joined())"
         if graphics == .kitty || graphics == .sixel {
-            let (cols, rows) = CellImageFit.fit(width: picture.width, height: picture.height, columns: area.columns, rows: area.rows)
+            let (cols, rows) = CellImage.fit(width: picture.width, height: picture.height, columns: area.columns, rows: area.rows)
             pixelImage = ((area.x, area.y, cols, rows), key, picture.rgb, picture.width, picture.height)
             return
         }
@@ -467,15 +468,5 @@ public final class Workstation {
         }
         grid.put("Reason: " + reason + "▏", x: x0 + 2, y: y0 + 3, limit: width - 4)
         grid.put("0–3 or ← → grade · type a reason · Enter save · Esc cancel", x: x0 + 2, y: y0 + 4, role: .dim)
-    }
-}
-
-/// The cell size an image takes in an area (shared with the pixel protocols).
-enum CellImageFit {
-    static func fit(width: Int, height: Int, columns: Int, rows: Int) -> (Int, Int) {
-        let aspect = Double(width) / Double(height) * 0.5
-        var cols = columns, lines = Int((Double(cols) / aspect).rounded())
-        if lines > rows { lines = rows; cols = max(1, Int((Double(lines) * aspect).rounded())) }
-        return (max(1, min(cols, columns)), max(1, min(lines, rows)))
     }
 }
