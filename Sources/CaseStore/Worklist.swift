@@ -62,7 +62,10 @@ extension CaseStore {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(query)
             var order = query.sort.orderSQL
-            if query.descending && query.sort != .triage {
+            if query.descending && query.sort == .triage {
+                // The exact reverse (NULL grades and scores first), still read off the triage index.
+                order = "(study.status = 'reviewed') DESC, study.grade, study.score, study.id DESC"
+            } else if query.descending {
                 order = order.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) + " DESC" }
                     .joined(separator: ", ")
             }

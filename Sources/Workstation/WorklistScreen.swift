@@ -30,7 +30,7 @@ struct WorklistScreen {
         var q = query
         q.limit = Self.pageSize
         // Past the middle, read backwards from the end: SQLite's OFFSET walks every skipped row.
-        if offset > total / 2 && query.sort != .triage {
+        if offset > total / 2 {
             q.descending.toggle()
             q.offset = max(0, total - offset - Self.pageSize)
             let rows = (try? store.worklist(q)) ?? []

@@ -40,6 +40,10 @@ import UltrasoundImaging
         }
         let order = try store.worklist(WorklistQuery(sort: .triage, limit: 3)).map(\.studyKey)
         #expect(order == ["S1", "S3", "S0"])
+        // Descending is the exact reverse (the workstation reads deep pages from the other end).
+        let all = try store.worklist(WorklistQuery(sort: .triage, limit: 100)).map(\.studyKey)
+        let reversed = try store.worklist(WorklistQuery(sort: .triage, descending: true, limit: 100)).map(\.studyKey)
+        #expect(reversed == all.reversed())
     }
 
     @Test func taggingWritesTheAuditLog() throws {
