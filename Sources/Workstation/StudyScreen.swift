@@ -111,11 +111,12 @@ struct StudyScreen {
         y += 2
 
         // View columns on the left, preview on the right.
-        let columnWidth = max(14, min(22, (preview.x - 2) / 4))
+        let columnWidth = max(9, min(22, (preview.x - 1) / 4 - 1))
         for (c, view) in Self.columnViews.enumerated() {
             let x0 = 1 + c * (columnWidth + 1)
             let list = images(in: c)
-            let heading = view.map { $0.rawValue } ?? "untagged / other"
+            let heading = view.map { columnWidth >= 17 ? $0.rawValue : "\($0.abbreviation) \($0 == .rightIntercostal ? "r-icostal" : $0.rawValue)" }
+                ?? (columnWidth >= 16 ? "untagged / other" : "untagged")
             grid.put(fitted(heading, columnWidth), x: x0, y: y, role: c == column ? .title : .header)
             if let view, let vs = detail.viewScores.first(where: { $0.view == view.rawValue }) {
                 let text = String(format: "%.2f", vs.score) + (vs.sd.map { String(format: "±%.2f", $0) } ?? "") + " (\(vs.imageCount))"
