@@ -366,10 +366,11 @@ public final class Workstation {
         }
         renderStatus(into: &grid)
         switch overlay {
-        case .help(let scroll): renderHelp(into: &grid, scroll: scroll)
-        case .review(let grade, let reason): renderReview(into: &grid, grade: grade, reason: reason)
+        case .help(let scroll): renderHelp(into: &grid, scroll: scroll); pixelImage = nil
+        case .review(let grade, let reason): renderReview(into: &grid, grade: grade, reason: reason); pixelImage = nil
         default: break
         }
+        // A pixel image would cover an overlay: it is cleared while one is open and drawn again after.
         return grid
     }
 

@@ -158,6 +158,23 @@ import UltrasoundImaging
         #expect(throws: ThemeError.self) { try Theme(name: "x", text: "nonsense = red") }
     }
 
+    @Test func pixelImagesAreOfferedOnlyWithoutAnOverlay() throws {
+        let f = try Fixture()
+        f.ws.graphics = .kitty
+        _ = f.screen()
+        #expect(f.ws.pixelImage == nil)          // the worklist has no image
+        f.type([.enter])
+        _ = f.screen()
+        let shown = try #require(f.ws.pixelImage)
+        #expect(shown.area.columns > 10 && shown.area.rows > 5 && shown.rgb.count == shown.width * shown.height * 3)
+        f.type([.char("?")])
+        _ = f.screen()
+        #expect(f.ws.pixelImage == nil)          // help covers it: cleared, drawn again after
+        f.type([.char("x")])
+        _ = f.screen()
+        #expect(f.ws.pixelImage?.key == shown.key)
+    }
+
     @Test func tinyTerminalsSayWhatTheyNeed() throws {
         let f = try Fixture()
         #expect(f.screen(30, 8).contains("need 40×10"))
