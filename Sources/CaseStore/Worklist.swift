@@ -95,12 +95,16 @@ extension CaseStore {
         }
     }
 
-    /// How many studies match the query's filters.
-    public func worklistCount(_ query: WorklistQuery) throws -> Int {
+    /// How many studies match the query's filters; with `upTo`, counting stops there (a cheap bound
+    /// while a filter is being typed).
+    public func worklistCount(_ query: WorklistQuery, upTo: Int? = nil) throws -> Int {
         try read { db in
             let (whereSQL, arguments) = Self.whereClause(query)
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM study JOIN patient ON patient.id = study.patientId \(whereSQL)",
-                                    arguments: arguments) ?? 0
+            let rows = "SELECT 1 FROM study JOIN patient ON patient.id = study.patientId \(whereSQL)"
+            if let upTo {
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(rows) LIMIT ?)", arguments: arguments + [upTo]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(rows))", arguments: arguments) ?? 0
         }
     }
 

@@ -12,8 +12,13 @@ struct WorklistScreen {
     private var page: (offset: Int, rows: [WorklistRow]) = (0, [])
     static let pageSize = 200
 
-    mutating func reload(_ store: CaseStore) {
-        total = (try? store.worklistCount(query)) ?? 0
+    /// False while the count is only a bound (a filter being typed).
+    var totalIsExact = true
+    static let typingBound = 5000
+
+    mutating func reload(_ store: CaseStore, bounded: Bool = false) {
+        total = (try? store.worklistCount(query, upTo: bounded ? Self.typingBound : nil)) ?? 0
+        totalIsExact = !bounded || total < Self.typingBound
         cursor = min(cursor, max(0, total - 1))
         page = (0, [])
     }
@@ -107,7 +112,7 @@ struct WorklistScreen {
         var filterText = ""
         if let t = query.text, !t.isEmpty { filterText += " filter \"\(t)\"" }
         if let g = query.minGrade { filterText += " grade≥\(g)" }
-        let position = total == 0 ? "0 studies" : "study \(cursor + 1) of \(total)"
+        let position = total == 0 ? "0 studies" : "study \(cursor + 1) of \(total)\(totalIsExact ? "" : "+")"
         let sortName = query.sort == .triage ? "triage" : query.sort.rawValue + (query.descending ? " ▼" : " ▲")
         statusLine = "\(position) · sort \(sortName)\(filterText)"
         if filtering { statusLine = "/" + (query.text ?? "") + "▏  Enter keeps the filter, Esc clears it" }

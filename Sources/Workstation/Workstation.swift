@@ -215,7 +215,7 @@ public final class Workstation {
         case .filter:
             var text = worklist.query.text ?? ""
             switch key {
-            case .enter: overlay = nil; return
+            case .enter: overlay = nil; if !worklist.totalIsExact { worklist.reload(store) }; return
             case .escape: text = ""; overlay = nil
             case .backspace: if !text.isEmpty { text.removeLast() }
             case .char(let c): text.append(c)
@@ -223,7 +223,8 @@ public final class Workstation {
             }
             worklist.query.text = text.isEmpty ? nil : text
             worklist.cursor = 0; worklist.top = 0
-            worklist.reload(store)
+            // While typing, the count stops at a bound; Enter counts exactly.
+            worklist.reload(store, bounded: overlay != nil)
         case .command(var text):
             switch key {
             case .enter: overlay = nil; run(command: text)
