@@ -8,7 +8,7 @@ import Workstation
 struct WorkstationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
-        abstract: "Open the workstation (what `steato` with no subcommand does).",
+        abstract: "Open the workstation (what `steato` with no subcommand does); not on a terminal, print the worklist.",
         discussion: """
             On first run the database is created and SampleStudies imported. Images are drawn with kitty or sixel \
             graphics when the terminal answers for them (not inside tmux), else as coloured text cells, else ASCII. \
@@ -22,8 +22,11 @@ struct WorkstationCommand: ParsableCommand {
     @Option(help: "Model for scoring (default: $STEATO_MODEL, else the shipped model).") var model: String?
 
     func run() throws {
+        // Piped or redirected (`steato | less`, scripts): the worklist as a table, as `steato list` prints it.
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw fail(UserFacingError("the workstation needs a terminal; `steato list` prints the worklist"))
+            var list = try ListCommand.parse(database.db.map { ["--db", $0] } ?? [])
+            try list.run()
+            return
         }
         let mode: GraphicsMode?
         if graphics == "auto" { mode = nil } else {

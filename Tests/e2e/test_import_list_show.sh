@@ -12,7 +12,7 @@ expect_contains "list header" "$list" "STUDY  PATIENT"
 expect_contains "list P000" "$list" "P000"
 expect_contains "list S001-0" "$list" "S001-0"
 expect_eq "list rows" "$(wc -l <<<"$list")" 3
-expect_eq "no-argument worklist" "$("$STEATO")" "$list"
+expect_eq "no-argument, piped: the worklist table" "$("$STEATO")" "$list"
 expect_eq "json rows" "$("$STEATO" list --json | wc -l)" 2
 
 show=$("$STEATO" show S000-0)
