@@ -24,7 +24,10 @@ public final class Workstation {
     var overlay: Overlay?
     var message: (text: String, warning: Bool)?
     private var seenGeneration = 0
-    private let previews = PreviewCache()
+    private var previews = PreviewCache()
+
+    /// Forgets decoded previews (for timing the decode).
+    public func clearPreviewCache() { previews = PreviewCache() }
     /// The image to draw with a pixel protocol (kitty / sixel) after the text is drawn, if any.
     public private(set) var pixelImage: (area: (x: Int, y: Int, columns: Int, rows: Int), key: String, rgb: [UInt8], width: Int, height: Int)?
     var lastSize = (width: 0, height: 0)

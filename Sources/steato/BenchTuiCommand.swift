@@ -71,6 +71,26 @@ struct BenchTuiCommand: ParsableCommand {
             }
             table.rows.append([step.name, String(format: "%.2f", median(times)), String(format: "%.2f", times.max()!)])
         }
+        // A study with real images: the preview decodes the image and turns it into cells.
+        if let samples = SampleStudiesLocator.find() {
+            _ = Importer(store: store).run(ImportPlanner.plan(paths: [samples + "/SIM00001"]))
+            let real = Workstation(store: store, modelPath: nil, theme: .plain, graphics: .text)
+            real.handle(.char("/")); for c in "SIM00001" { real.handle(.char(c)) }; real.handle(.enter)
+            _ = real.render(width: width, height: height)
+            for (name, timed, after) in [("Enter (open a study with images: decode + cells)", [Key.enter], [Key.escape]),
+                                         ("j (next image: decode + cells)", [Key.char("j")], [Key.char("k")])] {
+                var times: [Double] = []
+                for _ in 0..<repeats {
+                    if name.hasPrefix("j") { real.handle(.enter); _ = real.render(width: width, height: height) }
+                    real.clearPreviewCache()
+                    times.append(ms { for k in timed { real.handle(k) }; _ = real.render(width: width, height: height) })
+                    for k in after { real.handle(k) }
+                    if name.hasPrefix("j") { real.handle(.escape) }
+                    _ = real.render(width: width, height: height)
+                }
+                table.rows.append([name, String(format: "%.2f", median(times)), String(format: "%.2f", times.max()!)])
+            }
+        }
         print(table.render())
     }
 
