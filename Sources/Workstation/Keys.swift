@@ -44,7 +44,7 @@ public enum KeyTable {
         KeyBinding(keys: [.enter], label: "Enter", help: "open the study / the image", context: .everywhere, action: .open),
         KeyBinding(keys: [.escape, .char("q")], label: "Esc q", help: "back (quit from the worklist)", context: .everywhere, action: .back),
         KeyBinding(keys: [.char("?")], label: "?", help: "this help", context: .everywhere, action: .help),
-        KeyBinding(keys: [.char(":")], label: ":", help: "command line (:score all, :filter grade>=2, :sort name, :theme NAME, :q)", context: .everywhere, action: .commandLine),
+        KeyBinding(keys: [.char(":")], label: ":", help: "command line: :import PATH, :score [all], :filter …, :sort …, :theme …, :q", context: .everywhere, action: .commandLine),
         KeyBinding(keys: [.char("s")], label: "s", help: "score this study in the background", context: .everywhere, action: .score),
         KeyBinding(keys: [.char("S")], label: "S", help: "score every unscored study in the background", context: .everywhere, action: .scoreAll),
         KeyBinding(keys: [.char("r")], label: "r", help: "review: confirm or override the study grade, with a reason", context: .everywhere, action: .review),

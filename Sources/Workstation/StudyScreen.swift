@@ -71,7 +71,6 @@ struct StudyScreen {
     // MARK: drawing
 
     func render(into grid: inout TextGrid, preview: PreviewArea) {
-        let w = grid.width
         let p = detail.patient, s = detail.study
         grid.fill(y: 0, role: .header)
         var title = "\(p.patientKey)"

@@ -107,7 +107,7 @@ struct WorklistScreen {
         }
         if total == 0 {
             grid.put(query.text != nil || query.minGrade != nil ? "No study matches the filter (Esc in / clears it)." :
-                        "No studies yet: import some with `steato import PATH`.", x: 2, y: 2, role: .dim)
+                        "No studies yet: type :import PATH (files, folders, manifest.csv or DICOM), or run steato import.", x: 2, y: 2, role: .dim)
         }
         var filterText = ""
         if let t = query.text, !t.isEmpty { filterText += " filter \"\(t)\"" }

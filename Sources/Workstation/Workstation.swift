@@ -11,6 +11,7 @@ public final class Workstation {
     public var graphics: GraphicsMode
     public private(set) var wantsQuit = false
     public let scorer: BackgroundScorer
+    public let importer: BackgroundImporter
 
     enum Overlay {
         case help(scroll: Int)
@@ -37,6 +38,7 @@ public final class Workstation {
         self.theme = theme
         self.graphics = graphics
         scorer = BackgroundScorer(store: store, modelPath: modelPath)
+        importer = BackgroundImporter(store: store)
         worklist.reload(store)
     }
 
@@ -268,6 +270,12 @@ public final class Workstation {
         case "q", "quit": wantsQuit = true
         case "help": overlay = .help(scroll: 0)
         case "score": perform(rest == "all" ? .scoreAll : .score)
+        case "import":
+            let path = (rest as NSString).expandingTildeInPath
+            guard !rest.isEmpty else { message = ("usage: :import PATH (files, folders, manifest.csv, DICOM)", true); return }
+            guard FileManager.default.fileExists(atPath: path) else { message = ("\(rest): no such file or folder", true); return }
+            if importer.start(paths: [path]) { message = ("importing \(rest) in the background", false) }
+            else { message = ("an import is already running", true) }
         case "filter":
             if rest.hasPrefix("grade>="), let g = Int(rest.dropFirst(7)), (0...3).contains(g) {
                 worklist.query.minGrade = g
@@ -289,7 +297,7 @@ public final class Workstation {
             do { theme = try ThemeLibrary.load(rest); message = ("theme \(theme.name)", false) }
             catch { message = ("\(error)", true) }
         default:
-            message = ("unknown command ':\(verb)' (score, filter, sort, theme, q)", true)
+            message = ("unknown command ':\(verb)' (import, score, filter, sort, theme, q)", true)
         }
     }
 
@@ -335,6 +343,27 @@ public final class Workstation {
 
     /// Picks up finished background scoring; true when the screen must be redrawn.
     public func poll() -> Bool {
+        let imports = importer.progress
+        var changed = false
+        if imports.generation != seenImportGeneration {
+            seenImportGeneration = imports.generation
+            let cursor = worklist.cursor
+            worklist.reload(store)
+            worklist.cursor = cursor
+            if !imports.running, let summary = imports.summary {
+                let first = imports.rejections.first.map { " — first: \($0)" } ?? ""
+                message = ("import finished: \(summary.imported) images in \(summary.studiesImported) studies, \(summary.duplicates) duplicates, \(summary.rejected) rejected\(first)",
+                           summary.rejected > 0)
+            }
+            changed = true
+        }
+        if imports.running { changed = true }
+        return pollScoring() || changed
+    }
+
+    private var seenImportGeneration = 0
+
+    func pollScoring() -> Bool {
         let p = scorer.progress
         guard p.generation != seenGeneration else { return p.running }
         seenGeneration = p.generation
@@ -432,6 +461,8 @@ public final class Workstation {
         }
         let p = scorer.progress
         if p.running { left += " · scoring \(p.done + p.failed + 1)/\(p.total)…" }
+        let i = importer.progress
+        if i.running { left += " · importing \(i.done)/\(max(i.total, i.done)) images…" }
         grid.put(" " + left, x: 0, y: y, role: .status)
         let hints = study == nil ? "Enter open  / filter  o sort  t triage  s score  ? help  q quit"
                                  : "1 2 3 0 tag  a accept  Space mark  s score  r review  Enter image  ? help  Esc back"

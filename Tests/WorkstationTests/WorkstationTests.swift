@@ -148,6 +148,18 @@ import UltrasoundImaging
         #expect(f.screen().contains("unknown command ':bogus'"))
     }
 
+    @Test func importFromTheCommandLineInTheBackground() throws {
+        let f = try Fixture()
+        f.type([.char(":")]); f.type("import " + WorkstationTests.root + "/SampleStudies/SIM00003"); f.type([.enter])
+        #expect(f.screen().contains("importing"))
+        f.ws.importer.wait()
+        _ = f.ws.poll()
+        let text = f.screen()
+        #expect(text.contains("import finished: 9 images in 1 studies") && text.contains("study 1 of 3"), "\(text)")
+        f.type([.char(":")]); f.type("import /no/such/folder"); f.type([.enter])
+        #expect(f.screen().contains("/no/such/folder: no such file or folder"))
+    }
+
     @Test func shippedThemesLoadAndBadLinesAreNamed() throws {
         for name in ["default", "light", "high-contrast", "monochrome"] {
             let theme = try ThemeLibrary.load(name)
