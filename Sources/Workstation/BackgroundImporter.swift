@@ -16,6 +16,7 @@ public final class BackgroundImporter: @unchecked Sendable {
     private let store: CaseStore
     private let lock = NSLock()
     private var state = Progress()
+    private var stopRequested = false
 
     public init(store: CaseStore) { self.store = store }
 
@@ -27,11 +28,16 @@ public final class BackgroundImporter: @unchecked Sendable {
         lock.lock()
         guard !state.running else { lock.unlock(); return false }
         state = Progress(running: true, generation: state.generation)
+        stopRequested = false
         lock.unlock()
         let store = self.store
         let worker = Thread { [weak self] in
             let plan = ImportPlanner.plan(paths: paths)
-            let summary = Importer(store: store).run(plan, onEvent: { event in
+            let summary = Importer(store: store).run(plan, shouldStop: { [weak self] in
+                guard let self else { return true }
+                self.lock.lock(); defer { self.lock.unlock() }
+                return self.stopRequested
+            }, onEvent: { event in
                 guard let self else { return }
                 self.lock.lock()
                 switch event {
@@ -51,6 +57,12 @@ public final class BackgroundImporter: @unchecked Sendable {
         worker.stackSize = 8 << 20
         worker.start()
         return true
+    }
+
+    /// Finishes the study being imported and stops (quitting).
+    public func cancel(timeout: Double = 120) {
+        lock.lock(); stopRequested = true; lock.unlock()
+        wait(timeout: timeout)
     }
 
     public func wait(timeout: Double = 120) {

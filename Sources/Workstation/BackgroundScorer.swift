@@ -70,6 +70,21 @@ public final class BackgroundScorer: @unchecked Sendable {
         }
     }
 
+    /// Drops the studies not yet started and waits for the one being scored (quitting: its write is
+    /// one transaction either way, but the process must not end under a running thread).
+    public func cancel(timeout: Double = 60) {
+        lock.lock()
+        state.total -= queue.count
+        queue.removeAll()
+        lock.unlock()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            lock.lock(); let busy = thread != nil; lock.unlock()
+            if !busy { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
     /// Waits until the queue is empty (tests, and quitting cleanly mid-write).
     public func wait(timeout: Double = 120) {
         let deadline = Date().addingTimeInterval(timeout)

@@ -59,6 +59,11 @@ public final class TerminalSession {
         }
         if workstation.graphics == .kitty { print(PixelProtocol.kittyClear, terminator: ""); fflush(stdout) }
         endwin()
+        // The terminal is back; now let a running score or import finish its study (one transaction).
+        if workstation.scorer.progress.running || workstation.importer.progress.running {
+            print("steato: finishing the study in progress…")
+        }
+        workstation.finishBackgroundWork()
     }
 
     private func applyTheme() {

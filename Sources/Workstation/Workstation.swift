@@ -44,6 +44,12 @@ public final class Workstation {
 
     public func notice(_ text: String) { message = (text, false) }
 
+    /// Before the process ends: the study being scored or imported is finished, the rest dropped.
+    public func finishBackgroundWork() {
+        importer.cancel()
+        scorer.cancel()
+    }
+
     var context: KeyContext { study == nil ? .worklist : .study }
 
     // MARK: keys
