@@ -29,13 +29,8 @@ public struct CellImage: Sendable, Equatable {
         chafa_canvas_config_set_geometry(config, Int32(cols), Int32(lines))
         chafa_canvas_config_set_canvas_mode(config, CHAFA_CANVAS_MODE_INDEXED_240)
         chafa_canvas_config_set_symbol_map(config, symbols)
-        let canvas = chafa_canvas_new(config)
+        let canvas = drawnCanvas(config, rgb: rgb, width: width, height: height)
         defer { chafa_canvas_unref(canvas) }
-        var rgba = [UInt8](repeating: 255, count: width * height * 4)
-        for i in 0..<(width * height) {
-            rgba[4 * i] = rgb[3 * i]; rgba[4 * i + 1] = rgb[3 * i + 1]; rgba[4 * i + 2] = rgb[3 * i + 2]
-        }
-        chafa_canvas_draw_all_pixels(canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, rgba, Int32(width), Int32(height), Int32(width * 4))
         var cells: [Cell] = []
         cells.reserveCapacity(cols * lines)
         for y in 0..<lines {
@@ -78,6 +73,17 @@ public struct CellImage: Sendable, Equatable {
     }
 }
 
+/// A chafa canvas for `config` with the RGB pixels drawn into it (chafa takes RGBA).
+func drawnCanvas(_ config: OpaquePointer?, rgb: [UInt8], width: Int, height: Int) -> OpaquePointer? {
+    let canvas = chafa_canvas_new(config)
+    var rgba = [UInt8](repeating: 255, count: width * height * 4)
+    for i in 0..<(width * height) {
+        rgba[4 * i] = rgb[3 * i]; rgba[4 * i + 1] = rgb[3 * i + 1]; rgba[4 * i + 2] = rgb[3 * i + 2]
+    }
+    chafa_canvas_draw_all_pixels(canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, rgba, Int32(width), Int32(height), Int32(width * 4))
+    return canvas
+}
+
 /// Escape sequences that draw an image with a pixel protocol at the cursor, for `.kitty` and `.sixel`.
 public enum PixelProtocol {
     /// The image scaled by chafa to `columns`×`rows` cells in the given protocol, or nil.
@@ -90,13 +96,8 @@ public enum PixelProtocol {
         chafa_canvas_config_set_cell_geometry(config, 10, 20)
         chafa_canvas_config_set_pixel_mode(config, mode == .kitty ? CHAFA_PIXEL_MODE_KITTY : CHAFA_PIXEL_MODE_SIXELS)
         chafa_canvas_config_set_canvas_mode(config, CHAFA_CANVAS_MODE_TRUECOLOR)
-        let canvas = chafa_canvas_new(config)
+        let canvas = drawnCanvas(config, rgb: rgb, width: width, height: height)
         defer { chafa_canvas_unref(canvas) }
-        var rgba = [UInt8](repeating: 255, count: width * height * 4)
-        for i in 0..<(width * height) {
-            rgba[4 * i] = rgb[3 * i]; rgba[4 * i + 1] = rgb[3 * i + 1]; rgba[4 * i + 2] = rgb[3 * i + 2]
-        }
-        chafa_canvas_draw_all_pixels(canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, rgba, Int32(width), Int32(height), Int32(width * 4))
         let info = chafa_term_db_get_fallback_info(chafa_term_db_get_default())
         defer { chafa_term_info_unref(info) }
         guard let text = chafa_canvas_print(canvas, info) else { return nil }
