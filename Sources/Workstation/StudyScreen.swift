@@ -114,11 +114,14 @@ struct StudyScreen {
         for (c, view) in Self.columnViews.enumerated() {
             let x0 = 1 + c * (columnWidth + 1)
             let list = images(in: c)
-            let heading = view.map { columnWidth >= 17 ? $0.rawValue : "\($0.abbreviation) \($0 == .rightIntercostal ? "r-icostal" : $0.rawValue)" }
-                ?? (columnWidth >= 16 ? "untagged / other" : "untagged")
+            let heading = view.map { v -> String in
+                if columnWidth >= 17 { return v.rawValue }
+                return columnWidth >= 12 ? "\(v.abbreviation) \(v == .rightIntercostal ? "r-icostal" : v.rawValue)" : v.abbreviation
+            } ?? (columnWidth >= 16 ? "untagged / other" : "untagged")
             grid.put(fitted(heading, columnWidth), x: x0, y: y, role: c == column ? .title : .header)
             if let view, let vs = detail.viewScores.first(where: { $0.view == view.rawValue }) {
-                let text = String(format: "%.2f", vs.score) + (vs.sd.map { String(format: "±%.2f", $0) } ?? "") + " (\(vs.imageCount))"
+                let sd = columnWidth >= 14 ? (vs.sd.map { String(format: "±%.2f", $0) } ?? "") : ""
+                let text = String(format: "%.2f", vs.score) + sd + " (\(vs.imageCount))"
                 grid.put(fitted(text, columnWidth), x: x0, y: y + 1, role: .grade(vs.grade))
             } else {
                 grid.put(fitted(view == nil ? "" : "\(list.count) image\(list.count == 1 ? "" : "s")", columnWidth), x: x0, y: y + 1, role: .dim)
