@@ -1,0 +1,43 @@
+import CaseStore
+import Foundation
+import TerminalGraphics
+import UltrasoundImaging
+
+/// Picking up what background scoring and importing have written.
+extension Workstation {
+    /// Picks up finished background scoring and importing; true when the screen must be redrawn.
+    public func poll() -> Bool {
+        let imports = importer.progress
+        var changed = false
+        if imports.generation != seenImportGeneration {
+            seenImportGeneration = imports.generation
+            let cursor = worklist.cursor
+            worklist.reload(store)
+            worklist.cursor = cursor
+            if !imports.running, let summary = imports.summary {
+                let first = imports.rejections.first.map { " — first: \($0)" } ?? ""
+                message = ("import finished: \(summary.imported) images in \(summary.studiesImported) studies, \(summary.duplicates) duplicates, \(summary.rejected) rejected\(first)",
+                           summary.rejected > 0)
+            }
+            changed = true
+        }
+        if imports.running { changed = true }
+        return pollScoring() || changed
+    }
+
+
+    func pollScoring() -> Bool {
+        let p = scorer.progress
+        guard p.generation != seenGeneration else { return p.running }
+        seenGeneration = p.generation
+        if study != nil { reloadStudy() }
+        let cursor = worklist.cursor
+        worklist.reload(store)
+        worklist.cursor = cursor
+        if !p.running {
+            message = p.failed > 0 ? ("scoring finished: \(p.done) scored, \(p.failed) failed (\(p.lastError ?? ""))", true)
+                                   : ("scoring finished: \(p.done) stud\(p.done == 1 ? "y" : "ies") scored", false)
+        }
+        return true
+    }
+}
