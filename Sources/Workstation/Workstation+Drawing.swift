@@ -14,11 +14,10 @@ extension Workstation {
             grid.put("now \(width)×\(height)", x: 0, y: 1, role: .warning)
             return grid
         }
-        if var s = study {
+        if let s = study {
             let area = previewArea(for: s, width: width, height: height)
             s.render(into: &grid, preview: area)
             drawPreview(s, area: area, into: &grid)
-            study = s
         } else {
             worklist.render(into: &grid, store: store, filtering: { if case .filter = overlay { return true }; return false }())
         }

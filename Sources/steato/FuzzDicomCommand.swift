@@ -79,7 +79,7 @@ final class HangWatch: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: 0.5)
                 lock.lock()
                 if let c = current, Date().timeIntervalSince(c.started) > limit {
-                    FileManager.default.createFile(atPath: file, contents: Data(c.bytes))
+                    _ = FileManager.default.createFile(atPath: file, contents: Data(c.bytes))
                     printError("fuzz-dicom: input \(c.index) took more than \(limit) s; saved to \(file)")
                     exit(2)
                 }

@@ -24,7 +24,7 @@ struct WorkstationCommand: ParsableCommand {
     func run() throws {
         // Piped or redirected (`steato | less`, scripts): the worklist as a table, as `steato list` prints it.
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            var list = try ListCommand.parse(database.db.map { ["--db", $0] } ?? [])
+            let list = try ListCommand.parse(database.db.map { ["--db", $0] } ?? [])
             try list.run()
             return
         }
