@@ -39,6 +39,9 @@ struct WorkstationCommand: ParsableCommand {
         do { chosenTheme = plain && theme == nil ? Theme.plain : try ThemeLibrary.load(theme ?? "default") }
         catch { throw fail(error) }
 
+        // A key must not hang for the default 30 s while another process holds the write lock: a
+        // change that cannot get it in 5 s is reported on the status line and can be tried again.
+        if environment["STEATO_BUSY_TIMEOUT"] == nil { setenv("STEATO_BUSY_TIMEOUT", "5", 1) }
         let path = CaseStore.resolvePath(explicit: database.db)
         let firstRun = !FileManager.default.fileExists(atPath: path)
         let store = try database.open()

@@ -204,6 +204,16 @@ import UltrasoundImaging
         #expect(plain.bestMode == .ascii)
     }
 
+    @Test func pixelProtocolSequences() throws {
+        var rgb = [UInt8](repeating: 0, count: 64 * 48 * 3)
+        for i in 0..<(64 * 48) { rgb[3 * i] = UInt8(i % 256); rgb[3 * i + 1] = UInt8(i / 64 * 5) }
+        let kitty = try #require(PixelProtocol.sequence(rgb: rgb, width: 64, height: 48, columns: 20, rows: 10, mode: .kitty))
+        #expect(kitty.hasPrefix("\u{1B}_G") && kitty.contains("\u{1B}\\"))
+        let sixel = try #require(PixelProtocol.sequence(rgb: rgb, width: 64, height: 48, columns: 20, rows: 10, mode: .sixel))
+        #expect(sixel.hasPrefix("\u{1B}P") && sixel.contains("#"))   // DCS … q, colour registers
+        #expect(PixelProtocol.sequence(rgb: rgb, width: 64, height: 48, columns: 20, rows: 10, mode: .text) == nil)
+    }
+
     @Test func cellImagesKeepTheAspectRatio() throws {
         let rgb = [UInt8](repeating: 128, count: 200 * 100 * 3)
         let text = try #require(CellImage.render(rgb: rgb, width: 200, height: 100, columns: 40, rows: 40, mode: .text))
