@@ -5,9 +5,10 @@ import Foundation
 
 /// Asks the terminal in-band what it can draw, before curses starts: environment variables do not
 /// cross SSH, the terminal's answers do. Sends the kitty graphics query and DA1 (primary device
-/// attributes, whose parameter 4 means sixel); every terminal answers DA1, so its reply ends the wait.
+/// attributes, whose parameter 4 means sixel); every terminal answers DA1, so its reply ends the wait
+/// (one round trip, even over a slow SSH link; the timeout is only for terminals that never answer).
 public enum TerminalProbe {
-    public static func probe(timeout: Double = 0.25, environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalCapabilities {
+    public static func probe(timeout: Double = 1.0, environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalCapabilities {
         var caps = TerminalCapabilities()
         caps.insideTmux = environment["TMUX"] != nil || (environment["TERM"] ?? "").hasPrefix("tmux")
         caps.colour = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
@@ -34,7 +35,11 @@ public enum TerminalProbe {
         raw.c_cc.6 = 0  // VMIN
         raw.c_cc.5 = 0  // VTIME
         tcsetattr(STDIN_FILENO, TCSANOW, &raw)
-        defer { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
+        defer {
+            // A reply that arrives after we stopped listening must not reach curses as keys.
+            tcflush(STDIN_FILENO, TCIFLUSH)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+        }
         _ = text.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
         var reply: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
