@@ -11,8 +11,8 @@ struct Steato: ParsableCommand {
         commandName: "steato",
         abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
         discussion: "With no subcommand, opens the workstation on the case database (`steato list` prints the worklist).",
-        subcommands: [WorkstationCommand.self, ListCommand.self, FuzzDicomCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
-                      SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self],
+        subcommands: [WorkstationCommand.self, ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
+                      SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self, FuzzDicomCommand.self],
         defaultSubcommand: WorkstationCommand.self
     )
 
