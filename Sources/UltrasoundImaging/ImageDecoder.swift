@@ -42,11 +42,22 @@ public enum ImageDecoder {
     /// Sequence of Ultrasound Regions, only that region (the fan is then searched inside it, away from
     /// a second image, graphs and text); otherwise the whole frame.
     public static func decodeImagingArea(_ bytes: [UInt8], frame: Int = 0) throws -> PixelImage {
-        guard ImageFormat.sniff(bytes) == .dicom else { return try decode(bytes, frame: frame).image }
+        try decodeImagingAreas(bytes, frames: [frame])[0]
+    }
+
+    /// Several frames of one file, parsed and decompressed once (a cine's frames are scored together).
+    public static func decodeImagingAreas(_ bytes: [UInt8], frames: [Int]) throws -> [PixelImage] {
+        guard ImageFormat.sniff(bytes) == .dicom else {
+            let image = try decode(bytes).image
+            return frames.map { _ in image }
+        }
         let file = try DicomFile(bytes: bytes)
-        let image = try file.frame(frame)
-        guard let region = file.metadata.bModeRegion else { return image }
-        return image.cropped(x0: region.minX, y0: region.minY, x1: region.maxX + 1, y1: region.maxY + 1) ?? image
+        let region = file.metadata.bModeRegion
+        return try frames.map { n in
+            let image = try file.frame(n)
+            guard let region else { return image }
+            return image.cropped(x0: region.minX, y0: region.minY, x1: region.maxX + 1, y1: region.maxY + 1) ?? image
+        }
     }
 
     /// The whole frame and which of its pixels are imaging fan (for anonymised export, which blanks the

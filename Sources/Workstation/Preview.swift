@@ -15,8 +15,7 @@ final class PreviewCache {
     func picture(store: CaseStore, image: ImageRecord, frame: Int, boxes: [(Rect, (UInt8, UInt8, UInt8))]) -> Picture? {
         let key = Key(sha256: image.sha256, frame: frame, boxes: boxes.flatMap { [$0.0.x, $0.0.y, $0.0.width, $0.0.height] })
         if let p = pictures[key] { return p }
-        guard let bytes = try? store.images.load(sha256: image.sha256),
-              let pixels = try? ImageDecoder.decode(bytes, frame: frame).image else { return nil }
+        guard let pixels = decode(store: store, image: image, frame: frame) else { return nil }
         var rgb = [UInt8](repeating: 0, count: pixels.width * pixels.height * 3)
         var grey = [UInt8](repeating: 0, count: pixels.width * pixels.height)
         for i in 0..<(pixels.width * pixels.height) {
@@ -49,6 +48,19 @@ final class PreviewCache {
         order.append(key)
         if order.count > 12 { pictures[order.removeFirst()] = nil }
         return picture
+    }
+
+    /// The last DICOM file stays parsed, so stepping through a cine decodes each frame only.
+    private var dicom: (sha256: String, file: DicomFile)?
+
+    private func decode(store: CaseStore, image: ImageRecord, frame: Int) -> PixelImage? {
+        if let dicom, dicom.sha256 == image.sha256 { return try? dicom.file.frame(frame) }
+        guard let bytes = try? store.images.load(sha256: image.sha256) else { return nil }
+        if ImageFormat.sniff(bytes) == .dicom, let file = try? DicomFile(bytes: bytes) {
+            dicom = (image.sha256, file)
+            return try? file.frame(frame)
+        }
+        return try? ImageDecoder.decode(bytes, frame: frame).image
     }
 
     func cells(_ picture: Picture, key: String, columns: Int, rows: Int, mode: GraphicsMode) -> CellImage? {

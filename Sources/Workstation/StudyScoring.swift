@@ -9,16 +9,25 @@ public enum StudyScoring {
 
     public static func score(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> Output {
         let detail = try store.detail(studyId: studyId)
-        // Decode and preprocess the study's images on all cores.
+        // Each file is read and decoded once (a cine's frames share one), files in parallel; then every
+        // image is preprocessed in parallel.
         let records = detail.images
-        let prepared = ConcurrentSlots<NetworkInput>(count: records.count)
-        var loadError: Error?
-        let blobs: [[UInt8]?] = records.map { image in
-            do { return try store.images.load(sha256: image.sha256) } catch { loadError = error; return nil }
+        var fileOrder: [String] = [], grouping: [String: [Int]] = [:]
+        for (i, record) in records.enumerated() {
+            if grouping[record.sha256] == nil { fileOrder.append(record.sha256) }
+            grouping[record.sha256, default: []].append(i)
         }
-        if let loadError { throw loadError }
+        let files = fileOrder, indicesByFile = grouping
+        let blobs = try files.map { try store.images.load(sha256: $0) }
+        let decoded = ConcurrentSlots<PixelImage>(count: records.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { f in
+            let indices = indicesByFile[files[f]]!
+            guard let images = try? ImageDecoder.decodeImagingAreas(blobs[f], frames: indices.map { records[$0].frameNumber }) else { return }
+            for (k, i) in indices.enumerated() { decoded.set(i, images[k]) }
+        }
+        let prepared = ConcurrentSlots<NetworkInput>(count: records.count)
         DispatchQueue.concurrentPerform(iterations: records.count) { i in
-            guard let bytes = blobs[i], let pixels = try? ImageDecoder.decodeImagingArea(bytes, frame: records[i].frameNumber) else { return }
+            guard let pixels = decoded[i] else { return }
             prepared.set(i, NetworkInput(image: pixels, size: SteatosisNetwork.size))
         }
         var inputs: [NetworkInput] = [], views: [View?] = [], used: [ImageRecord] = []

@@ -77,6 +77,19 @@ import UltrasoundImaging
         #expect(left > 30_000 && right > 30_000, "left \(left), right \(right)")
     }
 
+    /// A cine's frames are decoded from one parse, each cropped to the B-mode region like a single frame.
+    @Test func severalFramesFromOneParse() throws {
+        let bytes = Self.bytes(Self.folder + "/rle-cine.dcm")
+        let frames = try ImageDecoder.decodeImagingAreas(bytes, frames: [1, 0])
+        #expect(frames.count == 2)
+        for (k, n) in [1, 0].enumerated() {
+            #expect(frames[k] == (try ImageDecoder.decodeImagingArea(bytes, frame: n)))
+            #expect(frames[k].width == 60 && frames[k].height == 44)   // region 2…61 × 3…46
+        }
+        #expect(frames[0] != frames[1])
+        #expect(throws: ImageError.self) { try ImageDecoder.decodeImagingAreas(bytes, frames: [2]) }
+    }
+
     @Test func metadataAndUltrasoundRegions() throws {
         let m = try DicomFile(bytes: Self.bytes(Self.folder + "/jpeg-cine.dcm")).metadata
         #expect(m.patientId == "DCMTEST01" && m.patientName == "Kowalski^Anna" && m.birthDate == "1961-03-15" && m.sex == "F")
