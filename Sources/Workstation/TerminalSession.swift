@@ -39,6 +39,8 @@ public final class TerminalSession {
         timeout(100)
         colour = has_colors() && workstation.graphics != .ascii && !workstation.theme.monochrome
         if colour { start_color(); use_default_colors() }
+        // Image cells need the 256-colour palette; with fewer colours they are drawn in ASCII shades.
+        if workstation.graphics == .text && (!colour || COLORS < 256) { workstation.graphics = .ascii }
         applyTheme()
         var themeName = workstation.theme.name
         var needsDraw = true
