@@ -24,7 +24,7 @@ public final class BackgroundImporter: @unchecked Sendable {
 
     /// Starts an import unless one is running; false when busy.
     @discardableResult
-    public func start(paths: [String]) -> Bool {
+    public func start(paths: [String], frames: FrameSelection = .first) -> Bool {
         lock.lock()
         guard !state.running else { lock.unlock(); return false }
         state = Progress(running: true, generation: state.generation)
@@ -33,7 +33,9 @@ public final class BackgroundImporter: @unchecked Sendable {
         let store = self.store
         let worker = Thread { [weak self] in
             let plan = ImportPlanner.plan(paths: paths)
-            let summary = Importer(store: store).run(plan, shouldStop: { [weak self] in
+            let importer = Importer(store: store)
+            importer.frames = frames
+            let summary = importer.run(plan, shouldStop: { [weak self] in
                 guard let self else { return true }
                 self.lock.lock(); defer { self.lock.unlock() }
                 return self.stopRequested

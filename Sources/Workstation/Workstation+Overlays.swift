@@ -67,10 +67,19 @@ extension Workstation {
         case "help": overlay = .help(scroll: 0)
         case "score": perform(rest == "all" ? .scoreAll : .score)
         case "import":
-            let path = (rest as NSString).expandingTildeInPath
-            guard !rest.isEmpty else { message = ("usage: :import PATH (files, folders, manifest.csv, DICOM)", true); return }
-            guard FileManager.default.fileExists(atPath: path) else { message = ("\(rest): no such file or folder", true); return }
-            if importer.start(paths: [path]) { message = ("importing \(rest) in the background", false) }
+            // `:import PATH [--frames all|first|every:N]`
+            var target = rest, frames = FrameSelection.first
+            if let range = rest.range(of: " --frames ") {
+                guard let chosen = FrameSelection(String(rest[range.upperBound...]).trimmingCharacters(in: .whitespaces)) else {
+                    message = ("--frames must be all, first or every:N", true); return
+                }
+                frames = chosen
+                target = String(rest[..<range.lowerBound])
+            }
+            let path = (target as NSString).expandingTildeInPath
+            guard !target.isEmpty else { message = ("usage: :import PATH [--frames all|first|every:N]", true); return }
+            guard FileManager.default.fileExists(atPath: path) else { message = ("\(target): no such file or folder", true); return }
+            if importer.start(paths: [path], frames: frames) { message = ("importing \(target) in the background", false) }
             else { message = ("an import is already running", true) }
         case "filter":
             if rest.hasPrefix("grade>="), let g = Int(rest.dropFirst(7)), (0...3).contains(g) {

@@ -158,6 +158,13 @@ import UltrasoundImaging
         #expect(text.contains("import finished: 9 images in 1 studies") && text.contains("study 1 of 3"), "\(text)")
         f.type([.char(":")]); f.type("import /no/such/folder"); f.type([.enter])
         #expect(f.screen().contains("/no/such/folder: no such file or folder"))
+        // A cine with every frame.
+        f.type([.char(":")]); f.type("import " + WorkstationTests.root + "/Tests/Fixtures/dicom/jpeg-cine.dcm --frames all"); f.type([.enter])
+        f.ws.importer.wait()
+        _ = f.ws.poll()
+        #expect(f.screen().contains("import finished: 3 images in 1 studies"))
+        f.type([.char(":")]); f.type("import /tmp --frames some"); f.type([.enter])
+        #expect(f.screen().contains("--frames must be all, first or every:N"))
     }
 
     @Test func shippedThemesLoadAndBadLinesAreNamed() throws {
