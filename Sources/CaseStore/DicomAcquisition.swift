@@ -32,9 +32,7 @@ public struct DicomAcquisition: Codable, Sendable, Equatable {
     }
 
     /// The B-mode region with its spacing, for preprocessing.
-    public var bModeRegion: UltrasoundRegion? {
-        regions.first { $0.isTissue2D && $0.cmPerPixelY != nil } ?? regions.first { $0.isTissue2D }
-    }
+    public var bModeRegion: UltrasoundRegion? { regions.bMode }
 }
 
 extension JSONEncoder {

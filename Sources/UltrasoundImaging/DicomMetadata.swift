@@ -36,9 +36,7 @@ public struct DicomMetadata: Sendable, Codable, Equatable {
     }
 
     /// The B-mode (2D tissue) region with physical spacing, when the file declares one.
-    public var bModeRegion: UltrasoundRegion? {
-        regions.first { $0.isTissue2D && $0.cmPerPixelY != nil } ?? regions.first { $0.isTissue2D }
-    }
+    public var bModeRegion: UltrasoundRegion? { regions.bMode }
 
     /// A DICOM date (YYYYMMDD) as YYYY-MM-DD; other text unchanged.
     public static func isoDate(_ dicom: String?) -> String? {
@@ -59,6 +57,13 @@ public struct UltrasoundRegion: Sendable, Codable, Equatable {
     public var cmPerPixelY: Double?
 
     public var isTissue2D: Bool { spatialFormat == 1 && (dataType == 1 || dataType == 0) }
+}
+
+extension Array where Element == UltrasoundRegion {
+    /// The first 2D tissue region, preferring one with physical spacing.
+    public var bMode: UltrasoundRegion? {
+        first { $0.isTissue2D && $0.cmPerPixelY != nil } ?? first { $0.isTissue2D }
+    }
 }
 
 import Foundation

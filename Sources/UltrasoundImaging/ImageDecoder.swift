@@ -29,9 +29,10 @@ public enum ImageDecoder {
     /// error, not a partial image.
     public static func decode(_ bytes: [UInt8], frame: Int = 0) throws -> (format: ImageFormat, image: PixelImage) {
         guard !bytes.isEmpty else { throw ImageError.empty }
-        if ImageFormat.sniff(bytes) == .dicom { return (.dicom, try DicomFile(bytes: bytes).frame(frame)) }
-        let head = try header(bytes)
-        switch head.format {
+        // A DICOM file checks its own dimensions while it is parsed, once; JPEG and PNG headers first.
+        guard let format = ImageFormat.sniff(bytes) else { throw ImageError.notAnImage }
+        if format != .dicom { _ = try header(bytes) }
+        switch format {
         case .jpeg: return (.jpeg, try JPEGCodec.decode(bytes))
         case .png: return (.png, try PNGCodec.decode(bytes))
         case .dicom: return (.dicom, try DicomFile(bytes: bytes).frame(frame))

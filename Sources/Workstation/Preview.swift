@@ -15,39 +15,43 @@ final class PreviewCache {
     func picture(store: CaseStore, image: ImageRecord, frame: Int, boxes: [(Rect, (UInt8, UInt8, UInt8))]) -> Picture? {
         let key = Key(sha256: image.sha256, frame: frame, boxes: boxes.flatMap { [$0.0.x, $0.0.y, $0.0.width, $0.0.height] })
         if let p = pictures[key] { return p }
-        guard let pixels = decode(store: store, image: image, frame: frame) else { return nil }
-        var rgb = [UInt8](repeating: 0, count: pixels.width * pixels.height * 3)
-        var grey = [UInt8](repeating: 0, count: pixels.width * pixels.height)
-        for i in 0..<(pixels.width * pixels.height) {
-            if pixels.channels == 1 {
-                rgb[3 * i] = pixels.pixels[i]; rgb[3 * i + 1] = pixels.pixels[i]; rgb[3 * i + 2] = pixels.pixels[i]
-                grey[i] = pixels.pixels[i]
-            } else {
-                let r = pixels.pixels[3 * i], g = pixels.pixels[3 * i + 1], b = pixels.pixels[3 * i + 2]
-                rgb[3 * i] = r; rgb[3 * i + 1] = g; rgb[3 * i + 2] = b
-                grey[i] = UInt8((Int(r) * 77 + Int(g) * 150 + Int(b) * 29) >> 8)
-            }
+        // The image itself is decoded once; boxes are drawn on a copy (moving a box decodes nothing).
+        let plainKey = Key(sha256: image.sha256, frame: frame, boxes: [])
+        var picture: Picture
+        if let plain = pictures[plainKey] {
+            picture = plain
+        } else {
+            guard let pixels = decode(store: store, image: image, frame: frame) else { return nil }
+            let grey = FanDetector.greyAndColour(pixels).grey
+            let rgb = pixels.channels == 3 ? pixels.pixels : grey.flatMap { [$0, $0, $0] }
+            picture = Picture(rgb: rgb, width: pixels.width, height: pixels.height, frames: image.frameCount, grey: grey)
+            remember(plainKey, picture)
         }
+        guard !boxes.isEmpty else { return picture }
         // Box outlines, three pixels thick so they survive the reduction to cells.
+        let (w, h) = (picture.width, picture.height)
         for (rect, colour) in boxes {
             for t in 0..<3 {
                 for x in rect.x..<(rect.x + rect.width) {
-                    for y in [rect.y + t, rect.y + rect.height - 1 - t] where x >= 0 && x < pixels.width && y >= 0 && y < pixels.height {
-                        let i = 3 * (y * pixels.width + x); rgb[i] = colour.0; rgb[i + 1] = colour.1; rgb[i + 2] = colour.2
+                    for y in [rect.y + t, rect.y + rect.height - 1 - t] where x >= 0 && x < w && y >= 0 && y < h {
+                        let i = 3 * (y * w + x); picture.rgb[i] = colour.0; picture.rgb[i + 1] = colour.1; picture.rgb[i + 2] = colour.2
                     }
                 }
                 for y in rect.y..<(rect.y + rect.height) {
-                    for x in [rect.x + t, rect.x + rect.width - 1 - t] where x >= 0 && x < pixels.width && y >= 0 && y < pixels.height {
-                        let i = 3 * (y * pixels.width + x); rgb[i] = colour.0; rgb[i + 1] = colour.1; rgb[i + 2] = colour.2
+                    for x in [rect.x + t, rect.x + rect.width - 1 - t] where x >= 0 && x < w && y >= 0 && y < h {
+                        let i = 3 * (y * w + x); picture.rgb[i] = colour.0; picture.rgb[i + 1] = colour.1; picture.rgb[i + 2] = colour.2
                     }
                 }
             }
         }
-        let picture = Picture(rgb: rgb, width: pixels.width, height: pixels.height, frames: image.frameCount, grey: grey)
+        remember(key, picture)
+        return picture
+    }
+
+    private func remember(_ key: Key, _ picture: Picture) {
         pictures[key] = picture
         order.append(key)
         if order.count > 12 { pictures[order.removeFirst()] = nil }
-        return picture
     }
 
     /// The last DICOM file stays parsed, so stepping through a cine decodes each frame only.

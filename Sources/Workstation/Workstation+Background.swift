@@ -11,9 +11,7 @@ extension Workstation {
         var changed = false
         if imports.generation != seenImportGeneration {
             seenImportGeneration = imports.generation
-            let cursor = worklist.cursor
-            worklist.reload(store)
-            worklist.cursor = cursor
+            worklist.reload(store)   // keeps the cursor where it is while it stays in range
             if !imports.running, let summary = imports.summary {
                 let first = imports.rejections.first.map { " — first: \($0)" } ?? ""
                 message = ("import finished: \(summary.imported) images in \(summary.studiesImported) studies, \(summary.duplicates) duplicates, \(summary.rejected) rejected\(first)",
@@ -25,15 +23,12 @@ extension Workstation {
         return pollScoring() || changed
     }
 
-
     func pollScoring() -> Bool {
         let p = scorer.progress
         guard p.generation != seenGeneration else { return p.running }
         seenGeneration = p.generation
         if study != nil { reloadStudy() }
-        let cursor = worklist.cursor
         worklist.reload(store)
-        worklist.cursor = cursor
         if !p.running {
             message = p.failed > 0 ? ("scoring finished: \(p.done) scored, \(p.failed) failed (\(p.lastError ?? ""))", true)
                                    : ("scoring finished: \(p.done) stud\(p.done == 1 ? "y" : "ies") scored", false)
