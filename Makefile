@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap unit e2e clean
+.PHONY: run test build release bootstrap unit e2e install clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -28,6 +28,23 @@ e2e: build
 test: build
 	$(SWIFT) test --skip-build
 	STEATO=$(CURDIR)/.build/debug/steato Tests/e2e/run.sh
+
+# Installs steato under PREFIX (default /usr/local): the binary, its shared files (model, themes,
+# SampleStudies) in share/steatoscope, the man page and bash / zsh / fish completions.
+PREFIX ?= /usr/local
+SHARE = $(PREFIX)/share/steatoscope
+install: release
+	$(SWIFT) package plugin generate-manual --product steato --output-directory .build/manual >/dev/null
+	install -d $(PREFIX)/bin $(SHARE) $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
+		$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 .build/release/steato $(PREFIX)/bin/steato
+	rm -rf $(SHARE)/Models $(SHARE)/Themes $(SHARE)/SampleStudies
+	cp -R Models Themes SampleStudies $(SHARE)/
+	install -m 644 .build/manual/steato.1 $(PREFIX)/share/man/man1/steato.1
+	$(PREFIX)/bin/steato --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/steato
+	$(PREFIX)/bin/steato --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_steato
+	$(PREFIX)/bin/steato --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/steato.fish
+	@echo "installed steato $$($(PREFIX)/bin/steato --version) in $(PREFIX)"
 
 clean:
 	rm -rf .build

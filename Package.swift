@@ -36,20 +36,24 @@ let package = Package(
         // Hot elementwise and depthwise loops in C, which clang vectorises (see kernels.h).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "ModelCore", dependencies: ["COpenBLAS", "CKernels"]),
-        .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging"]),
+        .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging", "Evaluation", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["UltrasoundImaging"]),
         .target(name: "TerminalGraphics", dependencies: ["CChafa"]),
-        .target(name: "Workstation", dependencies: ["CaseStore", "Scoring", "UltrasoundImaging", "TerminalGraphics", "CNcursesw"],
-                resources: [.copy("Themes")]),
+        // The use cases on stored cases (score a study, adapt a scanner, evaluate, train from the
+        // database): the one seam between the case database, the model and the front ends.
+        .target(name: "Casework", dependencies: ["CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"],
+                plugins: ["SoftwareVersionPlugin"]),
+        .plugin(name: "SoftwareVersionPlugin", capability: .buildTool()),
+        .target(name: "Workstation", dependencies: ["Casework", "CaseStore", "UltrasoundImaging", "TerminalGraphics", "CNcursesw"]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "steato", dependencies: [
-            "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels", "Workstation",
+            "Casework", "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels", "Workstation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], resources: [.copy("Resources/steatoscope-default.safetensors")]),
+        ]),
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
@@ -61,5 +65,6 @@ let package = Package(
         .testTarget(name: "WorkstationTests", dependencies: ["Workstation", "CaseStore", "TerminalGraphics", "UltrasoundImaging",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
+        .testTarget(name: "CaseworkTests", dependencies: ["Casework", "CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"]),
     ]
 )

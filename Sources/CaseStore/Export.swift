@@ -23,7 +23,7 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
         public var format: String
         public var width: Int
         public var height: Int
-        public var view: String?
+        public var view: View?
         public var liver_roi: [Int]?
         public var kidney_roi: [Int]?
         public var score: Double?
@@ -33,7 +33,7 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
         public var sop_instance_uid: String?
     }
     public struct ReviewResult: Codable, Sendable, Equatable {
-        public var decision: String; public var grade: Int; public var reason: String?
+        public var decision: ReviewDecision; public var grade: Int; public var reason: String?
     }
     public var study_id: String
     public var patient_id: String
@@ -45,7 +45,7 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
     public var study_description: String?
     public var study_instance_uid: String?
     public var scanner: String?
-    public var status: String
+    public var status: StudyStatus
     public var references: References
     public var score: Double?
     public var grade: Int?
@@ -80,7 +80,7 @@ extension CaseStore {
             let images = d.images.map { image -> ExportedStudy.Image in
                 let rois = roisByImage[image.id!] ?? []
                 func box(_ kind: ROI.Kind) -> [Int]? {
-                    rois.first { $0.kind == kind.rawValue }.map { [$0.x, $0.y, $0.width, $0.height] }
+                    rois.first { $0.kind == kind }.map { [$0.x, $0.y, $0.width, $0.height] }
                 }
                 let ext = ImageFormat(rawValue: image.format)?.fileExtension ?? image.format
                 return ExportedStudy.Image(
@@ -91,7 +91,7 @@ extension CaseStore {
                     frame: image.frameNumber, sop_instance_uid: image.sopInstanceUID.map { anonymize ? CaseStore.derivedUID($0) : $0 })
             }
             var views: [String: ExportedStudy.ViewResult] = [:]
-            for v in d.viewScores { views[v.view] = .init(score: v.score, grade: v.grade, n_images: v.imageCount, sd: v.sd) }
+            for v in d.viewScores { views[v.view.rawValue] = .init(score: v.score, grade: v.grade, n_images: v.imageCount, sd: v.sd) }
             let patientId: String
             if anonymize {
                 if patientAliases[d.patient.id!] == nil {
@@ -147,12 +147,12 @@ public enum ExportCSV {
         }
         for s in studies {
             let studyFields: [Any?] = [
-                s.study_id, s.patient_id, s.patient_name, s.study_date, s.scanner, s.status,
+                s.study_id, s.patient_id, s.patient_name, s.study_date, s.scanner, s.status.rawValue,
                 s.references.histology_fat_pct, s.references.report_grade, s.references.cap_dbm, s.references.mri_pdff_pct,
                 s.score, s.grade, s.fat_pct, s.model?.name, s.model?.sha256, s.review?.grade,
             ]
             let imageRows: [[Any?]] = s.images.isEmpty ? [Array(repeating: nil, count: 11)] : s.images.map {
-                [$0.image_id, $0.file, $0.sha256, $0.format, $0.width, $0.height, $0.view, $0.liver_roi, $0.kidney_roi,
+                [$0.image_id, $0.file, $0.sha256, $0.format, $0.width, $0.height, $0.view?.rawValue, $0.liver_roi, $0.kidney_roi,
                  $0.score, $0.grade]
             }
             for imageFields in imageRows { try writer.write(row: (studyFields + imageFields).map(text)) }

@@ -198,7 +198,7 @@ public final class Importer: @unchecked Sendable {
         var study = try byUID ?? Study.filter(Column("patientId") == patient.id! && Column("studyKey") == planned.studyKey).fetchOne(db)
             ?? Study(patientId: patient.id!, studyKey: planned.studyKey, studyDate: planned.studyDate,
                      scanner: planned.scanner, description: planned.description, accession: planned.accession,
-                     studyInstanceUID: planned.studyInstanceUID, imageCount: 0, status: "new", importedAt: now)
+                     studyInstanceUID: planned.studyInstanceUID, imageCount: 0, status: .new, importedAt: now)
         if study.id == nil {
             try study.insert(db)
         } else {
@@ -207,7 +207,7 @@ public final class Importer: @unchecked Sendable {
             study.description = study.description ?? planned.description
             study.accession = study.accession ?? planned.accession
             study.studyInstanceUID = study.studyInstanceUID ?? planned.studyInstanceUID
-            if study.status == "scored" { study.status = "new" }  // the old score no longer covers every image
+            if study.status == .scored { study.status = .new }  // the old score no longer covers every image
             try study.update(db)
         }
         let studyId = study.id!
@@ -217,7 +217,7 @@ public final class Importer: @unchecked Sendable {
                 studyId: studyId, sha256: image.sha256, frameNumber: image.frameNumber, frameCount: image.frameCount,
                 originalName: (image.planned.path as NSString).lastPathComponent, format: image.format.rawValue,
                 width: image.width, height: image.height, channels: image.channels, scanner: planned.scanner,
-                acquisition: image.acquisition, importedAt: now, view: image.planned.view?.rawValue,
+                acquisition: image.acquisition, importedAt: now, view: image.planned.view,
                 viewTaggedBy: image.planned.view == nil ? nil : who,
                 viewTaggedAt: image.planned.view == nil ? nil : now,
                 sopInstanceUID: image.sopInstanceUID, seriesInstanceUID: image.seriesInstanceUID)
@@ -229,7 +229,7 @@ public final class Importer: @unchecked Sendable {
             }
             for (kind, rect) in [(ROI.Kind.liver, image.planned.liverROI), (.kidney, image.planned.kidneyROI)] {
                 guard let rect else { continue }
-                var roi = ROI(imageId: record.id!, kind: kind.rawValue, x: rect.x, y: rect.y,
+                var roi = ROI(imageId: record.id!, kind: kind, x: rect.x, y: rect.y,
                               width: rect.width, height: rect.height, createdBy: who, createdAt: now)
                 try roi.insert(db)
             }

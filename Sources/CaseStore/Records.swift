@@ -1,5 +1,19 @@
 import Foundation
 import GRDB
+import UltrasoundImaging
+
+/// Where a study stands: imported and not scored, scored, or reviewed by a reader (who has the last word).
+public enum StudyStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case new, scored, reviewed
+}
+
+/// A reader's decision: the model's grade confirmed, or replaced by the reader's.
+public enum ReviewDecision: String, Codable, Sendable, DatabaseValueConvertible {
+    case confirmed, overridden
+}
+
+// Views and grades are stored by their raw values (the schema's CHECK constraints list them).
+extension View: DatabaseValueConvertible {}
 
 /// A patient, known by the identifier the site uses (`patientKey`); the name is sensitive.
 public struct Patient: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -25,7 +39,7 @@ public struct Study: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public var accession: String?
     public var studyInstanceUID: String?
     public var imageCount: Int
-    public var status: String
+    public var status: StudyStatus
     public var score: Double?
     public var grade: Int?
     public var importedAt: Date
@@ -49,7 +63,7 @@ public struct ImageRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var scanner: String?
     public var acquisition: String?
     public var importedAt: Date
-    public var view: String?
+    public var view: View?
     public var viewTaggedBy: String?
     public var viewTaggedAt: Date?
     public var sopInstanceUID: String?
@@ -84,10 +98,10 @@ public struct Rect: Codable, Sendable, Equatable {
 
 /// A liver or kidney region of interest on an image, for the hepatorenal index.
 public struct ROI: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case liver, kidney }
+    public enum Kind: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible { case liver, kidney }
     public var id: Int64?
     public var imageId: Int64
-    public var kind: String
+    public var kind: Kind
     public var x: Int
     public var y: Int
     public var width: Int
@@ -100,7 +114,7 @@ public struct ROI: Codable, Sendable, Equatable, FetchableRecord, MutablePersist
     public var rect: Rect { Rect(x: x, y: y, width: width, height: height) }
 }
 
-/// A model's score for one image.
+/// A model's score for one image, as stored (Scoring's `ImagePrediction` is what the network said).
 public struct ImageScore: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public var id: Int64?
     public var imageId: Int64
@@ -108,9 +122,10 @@ public struct ImageScore: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var modelSha256: String
     public var score: Double
     public var grade: Int
-    public var probs: String
+    /// P(healthy), P(mild), P(moderate), P(severe), stored as a JSON array.
+    public var probs: [Double]
     public var quality: Double?
-    public var viewSuggested: String?
+    public var viewSuggested: View?
     public var scoredAt: Date
 
     public static let databaseTableName = "imageScore"
@@ -121,7 +136,7 @@ public struct ImageScore: Codable, Sendable, Equatable, FetchableRecord, Mutable
 public struct ViewScore: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public var id: Int64?
     public var studyId: Int64
-    public var view: String
+    public var view: View
     public var modelName: String
     public var modelSha256: String
     public var score: Double
@@ -143,8 +158,11 @@ public struct StudyScore: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var score: Double
     public var grade: Int
     public var fatPct: Double?
-    public var flags: String?
+    /// What the scorer noticed (`views-disagree`, `few-images:subcostal`, …), stored as a JSON array.
+    public var flags: [String]
     public var scoredAt: Date
+    /// steato's version (`steato --version`); nil for scores written before it was recorded.
+    public var software: String?
 
     public static let databaseTableName = "studyScore"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -155,7 +173,7 @@ public struct Review: Codable, Sendable, Equatable, FetchableRecord, MutablePers
     public var id: Int64?
     public var studyId: Int64
     public var reader: String
-    public var decision: String
+    public var decision: ReviewDecision
     public var grade: Int
     public var reason: String?
     public var reviewedAt: Date

@@ -9,17 +9,17 @@ extension CaseStore {
         guard (0...3).contains(grade) else { throw CaseStoreError.invalid("grade \(grade) is not 0–3") }
         return try write { db in
             guard var study = try Study.fetchOne(db, key: studyId) else { throw CaseStoreError.notFound("study \(studyId)") }
-            let decision = study.grade == grade ? "confirmed" : "overridden"
+            let decision: ReviewDecision = study.grade == grade ? .confirmed : .overridden
             let now = Date()
             var review = Review(studyId: studyId, reader: who, decision: decision, grade: grade,
                                 reason: reason?.isEmpty == true ? nil : reason, reviewedAt: now)
             try review.insert(db)
-            let old = "\(study.status) grade \(study.grade.map(String.init) ?? "-")"
-            study.status = "reviewed"
+            let old = "\(study.status.rawValue) grade \(study.grade.map(String.init) ?? "-")"
+            study.status = .reviewed
             study.grade = grade
             try study.update(db)
             var entry = AuditEntry(who: who, action: "review", entity: "study", entityId: studyId, oldValue: old,
-                                   newValue: "\(decision) grade \(grade)" + (review.reason.map { ": \($0)" } ?? ""), at: now)
+                                   newValue: "\(decision.rawValue) grade \(grade)" + (review.reason.map { ": \($0)" } ?? ""), at: now)
             try entry.insert(db)
             return review
         }
@@ -30,9 +30,9 @@ extension CaseStore {
         guard rect.width > 0, rect.height > 0 else { throw CaseStoreError.invalid("an empty box") }
         try write { db in
             let now = Date()
-            let old = try ROI.filter(Column("imageId") == imageId && Column("kind") == kind.rawValue).fetchOne(db)
-            try ROI.filter(Column("imageId") == imageId && Column("kind") == kind.rawValue).deleteAll(db)
-            var roi = ROI(imageId: imageId, kind: kind.rawValue, x: rect.x, y: rect.y, width: rect.width, height: rect.height,
+            let old = try ROI.filter(Column("imageId") == imageId && Column("kind") == kind).fetchOne(db)
+            try ROI.filter(Column("imageId") == imageId && Column("kind") == kind).deleteAll(db)
+            var roi = ROI(imageId: imageId, kind: kind, x: rect.x, y: rect.y, width: rect.width, height: rect.height,
                           createdBy: who, createdAt: now)
             try roi.insert(db)
             func text(_ r: Rect) -> String { "\(kind.rawValue) \(r.x) \(r.y) \(r.width) \(r.height)" }

@@ -25,6 +25,10 @@ enum Schema {
             }
             try db.create(index: "image_sop", on: "image", columns: ["sopInstanceUID", "frameNumber"])
         }
+        migrator.registerMigration("v4-score-software") { db in
+            // The steato build that scored: preprocessing changes move scores as much as the model does.
+            try db.alter(table: "studyScore") { t in t.add(column: "software", .text) }
+        }
         return migrator
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import UltrasoundImaging
 
 /// One scoring run of a study, ready to be written.
 public struct ScoringRun: Sendable {
@@ -9,30 +10,32 @@ public struct ScoringRun: Sendable {
         public var grade: Int
         public var probabilities: [Double]
         public var quality: Double
-        public var suggestedView: String
-        public init(imageId: Int64, score: Double, grade: Int, probabilities: [Double], quality: Double, suggestedView: String) {
+        public var suggestedView: View
+        public init(imageId: Int64, score: Double, grade: Int, probabilities: [Double], quality: Double, suggestedView: View) {
             self.imageId = imageId; self.score = score; self.grade = grade; self.probabilities = probabilities
             self.quality = quality; self.suggestedView = suggestedView
         }
     }
     public struct ViewAggregate: Sendable {
-        public var view: String, score: Double, sd: Double?, images: Int, grade: Int
-        public init(view: String, score: Double, sd: Double?, images: Int, grade: Int) {
+        public var view: View, score: Double, sd: Double?, images: Int, grade: Int
+        public init(view: View, score: Double, sd: Double?, images: Int, grade: Int) {
             self.view = view; self.score = score; self.sd = sd; self.images = images; self.grade = grade
         }
     }
     public var studyId: Int64
     public var modelName: String
     public var modelSha256: String
+    /// The steato build that scored.
+    public var software: String
     public var images: [Image]
     public var views: [ViewAggregate]
     public var score: Double
     public var grade: Int
     public var fatPercent: Double
     public var flags: [String]
-    public init(studyId: Int64, modelName: String, modelSha256: String, images: [Image], views: [ViewAggregate],
+    public init(studyId: Int64, modelName: String, modelSha256: String, software: String, images: [Image], views: [ViewAggregate],
                 score: Double, grade: Int, fatPercent: Double, flags: [String]) {
-        self.studyId = studyId; self.modelName = modelName; self.modelSha256 = modelSha256; self.images = images
+        self.studyId = studyId; self.modelName = modelName; self.modelSha256 = modelSha256; self.software = software; self.images = images
         self.views = views; self.score = score; self.grade = grade; self.fatPercent = fatPercent; self.flags = flags
     }
 }
@@ -45,7 +48,8 @@ extension CaseStore {
             let now = Date()
             guard var study = try Study.fetchOne(db, key: run.studyId) else { throw CaseStoreError.notFound("study \(run.studyId)") }
             for image in run.images {
-                let probs = "[" + image.probabilities.map { String(format: "%.4f", $0) }.joined(separator: ",") + "]"
+                // Four decimals are plenty for a probability and keep the stored JSON short.
+                let probs = image.probabilities.map { ($0 * 10_000).rounded() / 10_000 }
                 var record = ImageScore(imageId: image.imageId, modelName: run.modelName, modelSha256: run.modelSha256,
                                         score: image.score, grade: image.grade, probs: probs, quality: image.quality,
                                         viewSuggested: image.suggestedView, scoredAt: now)
@@ -56,14 +60,14 @@ extension CaseStore {
                                        score: v.score, sd: v.sd, imageCount: v.images, grade: v.grade, scoredAt: now)
                 try record.insert(db)
             }
-            let flags = "[" + run.flags.map { "\"\($0)\"" }.joined(separator: ",") + "]"
             var record = StudyScore(studyId: run.studyId, modelName: run.modelName, modelSha256: run.modelSha256, score: run.score,
-                                    grade: run.grade, fatPct: run.fatPercent, flags: flags, scoredAt: now)
+                                    grade: run.grade, fatPct: run.fatPercent, flags: run.flags, scoredAt: now,
+                                    software: run.software)
             try record.insert(db)
             let old = study.score.map { String(format: "%.2f", $0) }
             study.score = run.score
             study.grade = run.grade
-            if study.status != "reviewed" { study.status = "scored" }
+            if study.status != .reviewed { study.status = .scored }
             try study.update(db)
             var entry = AuditEntry(who: who, action: "score", entity: "study", entityId: run.studyId, oldValue: old,
                                    newValue: String(format: "%.2f by %@ %@", run.score, run.modelName, String(run.modelSha256.prefix(12))), at: now)
@@ -83,7 +87,7 @@ extension CaseStore {
 public struct ReferencedImage: Sendable {
     public var path: String
     public var patientKey: String
-    public var view: String?
+    public var view: View?
     public var reportGrade: Int?
     public var histologyFatPct: Double?
     /// The frame of a multi-frame DICOM file (0 otherwise).

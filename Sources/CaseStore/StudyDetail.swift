@@ -68,7 +68,7 @@ extension CaseStore {
             var viewScores: [ViewScore] = []
             if let studyScore {
                 viewScores = try ViewScore.filter(Column("studyId") == studyId && Column("scoredAt") == studyScore.scoredAt)
-                    .fetchAll(db).sorted { (View(rawValue: $0.view) ?? .other) < (View(rawValue: $1.view) ?? .other) }
+                    .fetchAll(db).sorted { $0.view < $1.view }
             }
             let reviews = try Review.filter(Column("studyId") == studyId).order(Column("reviewedAt"), Column("id")).fetchAll(db)
             return StudyDetail(study: study, patient: patient, images: images, reference: try Reference.fetchOne(db, key: studyId),

@@ -12,10 +12,10 @@ extension CaseStore {
             let now = Date()
             for id in imageIds {
                 guard var image = try ImageRecord.fetchOne(db, key: id) else { throw CaseStoreError.notFound("image \(id)") }
-                let old = image.view.flatMap(View.init(rawValue:))
+                let old = image.view
                 previous[id] = old
                 guard old != view else { continue }
-                image.view = view?.rawValue
+                image.view = view
                 image.viewTaggedBy = view == nil ? nil : who
                 image.viewTaggedAt = view == nil ? nil : now
                 try image.update(db)

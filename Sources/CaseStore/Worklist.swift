@@ -13,7 +13,7 @@ public struct WorklistRow: Codable, Sendable, Equatable {
     public var imageCount: Int
     /// Tagged images per view (`right-intercostal`: 3, …); untagged images are not counted.
     public var viewCounts: [String: Int]
-    public var status: String
+    public var status: StudyStatus
     public var grade: Int?
     public var score: Double?
 }
@@ -78,7 +78,7 @@ extension CaseStore {
             var rows: [WorklistRow] = try Row.fetchAll(db, sql: sql, arguments: arguments + [query.limit, query.offset]).map { row in
                 WorklistRow(studyId: row[0], studyKey: row[1], patientKey: row[2], patientName: row[3],
                             studyDate: row[4], scanner: row[5], imageCount: row[6], viewCounts: [:],
-                            status: row[7], grade: row[8], score: row[9])
+                            status: StudyStatus(rawValue: row[7]) ?? .new, grade: row[8], score: row[9])
             }
             let ids = rows.map(\.studyId)
             if !ids.isEmpty {

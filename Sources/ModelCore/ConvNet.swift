@@ -215,6 +215,13 @@ public final class ConvNet {
     /// Reads a model file: architecture from its metadata, tensors checked by name and shape.
     public static func load(path: String) throws -> (net: ConvNet, metadata: [String: String]) {
         let file = try SafetensorsFile.read(path: path)
+        return (try load(file, path: path), file.metadata)
+    }
+
+    /// The one way a network comes out of a safetensors file (model files, checkpoints whose tensors
+    /// carry a prefix, files already read for their hash): the architecture from `__metadata__`, then
+    /// every tensor checked by name and shape.
+    public static func load(_ file: SafetensorsFile, path: String, prefix: String = "") throws -> ConvNet {
         guard let architecture = file.metadata["architecture"] else {
             throw ModelFileError.badArchitecture(file: path, reason: "no architecture in the file's __metadata__")
         }
@@ -222,9 +229,14 @@ public final class ConvNet {
         do { spec = try NetworkSpec.from(json: architecture) } catch {
             throw ModelFileError.badArchitecture(file: path, reason: "unreadable architecture (\(error))")
         }
+        var tensors = file.tensors
+        if !prefix.isEmpty {
+            tensors = [:]
+            for (k, v) in file.tensors where k.hasPrefix(prefix) { tensors[String(k.dropFirst(prefix.count))] = v }
+        }
         let net = ConvNet(spec: spec)
-        try net.load(file.tensors, file: path)
-        return (net, file.metadata)
+        try net.load(tensors, file: path)
+        return net
     }
 
     /// Writes the training form with the architecture and any extra metadata.

@@ -17,4 +17,21 @@ public enum SteatosisNetwork {
                  .init(out: 64, stride: 2), .init(out: 64, stride: 1), .init(out: 96, stride: 2), .init(out: 96, stride: 1)],
         dropout: 0.2,
         heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: views.count), .init(name: "quality", size: 1)])
+
+    /// The condition (FiLM index) for a view. An untagged image runs as `other`: training shows the
+    /// network untagged images that way (view dropout), so it stands for "view unknown" too.
+    public static func condition(for view: View?) -> Int {
+        view.flatMap { views.firstIndex(of: $0) } ?? unknownView
+    }
+
+    /// The condition of an image whose view is not known (and of junk images in training).
+    public static let unknownView = views.firstIndex(of: .other)!
+
+    /// Stacks prepared images into the network's input batch, [n, 2, size, size].
+    static func batch(_ inputs: [NetworkInput]) -> Tensor {
+        let plane = NetworkInput.channels * size * size
+        var x = Tensor(zeros: [inputs.count, NetworkInput.channels, size, size])
+        for (b, input) in inputs.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: input.channels()) }
+        return x
+    }
 }

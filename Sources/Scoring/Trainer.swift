@@ -1,4 +1,5 @@
 import Foundation
+import Evaluation
 import ModelCore
 import UltrasoundImaging
 
@@ -33,6 +34,7 @@ public final class Trainer {
     let optimiser: AdamW
     public private(set) var epochsDone = 0
     let size = SteatosisNetwork.size
+    let heads = HeadLayout.standard
 
     public init(options: TrainingOptions, net: ConvNet? = nil) {
         self.options = options
@@ -58,7 +60,7 @@ public final class Trainer {
             let (x, conditions, grades, weights, views, quality) = assemble(batch, augmentation: augmentation, rng: &rng)
             optimiser.zeroGrad()
             let logits = net.forward(x, conditions: conditions, context: context)
-            let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, quality: quality)
+            let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, quality: quality, heads: heads)
             net.backward(grad)
             optimiser.clipGradients(maxNorm: 5)
             optimiser.learningRate = schedule.rate(at: epochsDone * steps + step)
@@ -79,14 +81,14 @@ public final class Trainer {
         var scores: [Double] = [], truth: [Int] = [], total = 0.0, batches = 0
         forEachBatch(samples) { batch, logits in
             let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { _ in 1 }, views: batch.map(\.view),
-                                      quality: batch.map { _ in 1 })
+                                      quality: batch.map { _ in 1 }, heads: heads)
             total += Double(loss); batches += 1
             for b in 0..<batch.count {
-                scores.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score)
+                scores.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads).score)
                 truth.append(batch[b].fatPercent.map { Grade(fatPercent: $0).rawValue } ?? batch[b].grade)
             }
         }
-        let aurocs = (1...3).map { k in auroc(scores: scores, positives: truth.map { $0 >= k }) }
+        let aurocs = (1...3).map { k in ROC.analyse(scores: scores, truth: truth.map { $0 >= k })?.auc }
         return (total / Double(batches), aurocs)
     }
 
@@ -94,21 +96,17 @@ public final class Trainer {
     public func scores(_ samples: [TrainingSample]) -> [Double] {
         var out: [Double] = []
         forEachBatch(samples) { batch, logits in
-            for b in 0..<batch.count { out.append(ImageScore(logits: Array(logits.data[(b * 8)..<(b * 8 + 8)])).score) }
+            for b in 0..<batch.count { out.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads).score) }
         }
         return out
     }
 
     /// Inference over samples in batches of 64 with their true views and no augmentation.
     private func forEachBatch(_ samples: [TrainingSample], _ body: ([TrainingSample], Tensor) -> Void) {
-        let context = ForwardContext(training: false), plane = 2 * size * size
+        let context = ForwardContext(training: false)
         for start in stride(from: 0, to: samples.count, by: 64) {
             let batch = Array(samples[start..<min(samples.count, start + 64)])
-            var x = Tensor(zeros: [batch.count, 2, size, size])
-            for (b, s) in batch.enumerated() {
-                x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: NetworkInput.from(s).channels())
-            }
-            body(batch, net.forward(x, conditions: batch.map(\.view), context: context))
+            body(batch, net.forward(SteatosisNetwork.batch(batch.map(NetworkInput.from)), conditions: batch.map(\.view), context: context))
         }
     }
 
@@ -125,8 +123,9 @@ public final class Trainer {
             input.mask = mask
             let channels = input.channels(intensity: v)
             x.data.replaceSubrange((b * 2 * plane)..<((b + 1) * 2 * plane), with: channels)
-            let view = junk ? 3 : sample.view
-            conditions.append(junk || rng.uniform(0, 1) < options.viewDropout ? 3 : view)
+            let unknown = SteatosisNetwork.unknownView
+            let view = junk ? unknown : sample.view
+            conditions.append(junk || rng.uniform(0, 1) < options.viewDropout ? unknown : view)
             grades.append(sample.grade)
             weights.append(junk ? 0 : 1)
             views.append(view)
@@ -148,22 +147,24 @@ public final class Trainer {
         return out
     }
 
-    /// Ordinal + 0.3 × view cross-entropy + 0.2 × quality cross-entropy, gradient on the 8 logits.
-    static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], quality: [Int]) -> (Float, Tensor) {
-        let n = logits.shape[0]
-        func slice(_ from: Int, _ count: Int) -> Tensor {
-            var t = Tensor(zeros: [n, count])
-            for b in 0..<n { for j in 0..<count { t.data[b * count + j] = logits.data[b * 8 + from + j] } }
+    /// Ordinal + 0.3 × view cross-entropy + 0.2 × quality cross-entropy, gradient on each image's outputs.
+    static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], quality: [Int],
+                     heads: HeadLayout = .standard) -> (Float, Tensor) {
+        let n = logits.shape[0], width = heads.width
+        func slice(_ range: Range<Int>) -> Tensor {
+            var t = Tensor(zeros: [n, range.count])
+            for b in 0..<n { for (j, k) in range.enumerated() { t.data[b * range.count + j] = logits.data[b * width + k] } }
             return t
         }
-        let (lo, go) = Loss.ordinal(slice(0, 3), grades, weights: weights)
-        let (lv, gv) = Loss.softmaxCrossEntropy(slice(3, 4), views)
-        let (lq, gq) = Loss.ordinal(slice(7, 1), quality)
+        let quality1 = heads.quality..<(heads.quality + 1)
+        let (lo, go) = Loss.ordinal(slice(heads.ordinal), grades, weights: weights)
+        let (lv, gv) = Loss.softmaxCrossEntropy(slice(heads.view), views)
+        let (lq, gq) = Loss.ordinal(slice(quality1), quality)
         var grad = Tensor(zeros: logits.shape)
         for b in 0..<n {
-            for j in 0..<3 { grad.data[b * 8 + j] = go.data[b * 3 + j] }
-            for j in 0..<4 { grad.data[b * 8 + 3 + j] = 0.3 * gv.data[b * 4 + j] }
-            grad.data[b * 8 + 7] = 0.2 * gq.data[b]
+            for (j, k) in heads.ordinal.enumerated() { grad.data[b * width + k] = go.data[b * heads.ordinal.count + j] }
+            for (j, k) in heads.view.enumerated() { grad.data[b * width + k] = 0.3 * gv.data[b * heads.view.count + j] }
+            grad.data[b * width + heads.quality] = 0.2 * gq.data[b]
         }
         return (lo + 0.3 * lv + 0.2 * lq, grad)
     }
@@ -188,13 +189,10 @@ public final class Trainer {
 
     public static func resume(path: String, options: TrainingOptions) throws -> Trainer {
         let file = try SafetensorsFile.read(path: path)
-        guard let architecture = file.metadata["architecture"], let spec = try? NetworkSpec.from(json: architecture) else {
+        guard file.metadata["epochs_done"] != nil else {
             throw ModelFileError.badArchitecture(file: path, reason: "not a training checkpoint")
         }
-        let net = ConvNet(spec: spec)
-        var model: [String: Tensor] = [:]
-        for (k, v) in file.tensors where k.hasPrefix("model.") { model[String(k.dropFirst(6))] = v }
-        try net.load(model, file: path)
+        let net = try ConvNet.load(file, path: path, prefix: "model.")
         let trainer = Trainer(options: options, net: net)
         var m: [[Float]] = [], v: [[Float]] = []
         for p in net.parameters {

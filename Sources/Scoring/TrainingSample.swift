@@ -49,10 +49,9 @@ public enum TrainingData {
         DispatchQueue.concurrentPerform(iterations: images.count) { i in
             let row = images[i]
             if let data = FileManager.default.contents(atPath: row.path),
-               let image = try? ImageDecoder.decodeImagingArea([UInt8](data), frame: row.frame),
-               let input = NetworkInput(image: image, size: SteatosisNetwork.size) {
-                let view = row.view.flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? 3
-                slots.set(i, TrainingSample(input: input, grade: row.grade, fatPercent: row.fatPercent, view: view, patient: row.patient))
+               let prepared = try? Preprocessing.prepare(file: [UInt8](data), frames: [row.frame]), let input = prepared[0] {
+                slots.set(i, TrainingSample(input: input, grade: row.grade, fatPercent: row.fatPercent,
+                                            view: SteatosisNetwork.condition(for: row.view), patient: row.patient))
             } else {
                 skipped("\(row.path): unreadable or no fan found")
                 slots.set(i, nil)

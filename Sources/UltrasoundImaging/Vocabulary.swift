@@ -46,5 +46,11 @@ public enum Grade: Int, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
+    /// The grade a continuous 0–3 score reads as: the score rounded to the nearest grade. One rule for
+    /// images, views and studies, so every level reads alike.
+    public init(score: Double) {
+        self = Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy
+    }
+
     public static func < (a: Grade, b: Grade) -> Bool { a.rawValue < b.rawValue }
 }

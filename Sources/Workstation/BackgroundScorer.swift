@@ -1,4 +1,5 @@
 import CaseStore
+import Casework
 import Foundation
 import Scoring
 
@@ -58,7 +59,7 @@ public final class BackgroundScorer: @unchecked Sendable {
             var failure: String?
             do {
                 if model == nil {
-                    guard let modelPath else { throw ScoringUnavailable() }
+                    guard let modelPath else { throw ModelLocator.NoModel() }
                     model = try SteatosisModel(path: modelPath)
                 }
                 _ = try StudyScoring.score(studyId: id, store: store, model: model!)
@@ -90,8 +91,4 @@ public final class BackgroundScorer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while progress.running && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
     }
-}
-
-struct ScoringUnavailable: Error, CustomStringConvertible {
-    var description: String { "no model: set STEATO_MODEL or pass --model" }
 }

@@ -1,3 +1,5 @@
+import UltrasoundImaging
+
 /// A key as the workstation sees it (decoded from ncurses or given by a test).
 public enum Key: Hashable, Sendable {
     case char(Character)
@@ -11,7 +13,7 @@ public enum Action: Hashable, Sendable {
     case open, back, quit, help, commandLine, filter
     case sortNext, sortReverse, triage
     case score, scoreAll
-    case tag(String?)   // a View raw value; nil is `other`
+    case tag(View)
     case acceptSuggestion, mark, undo
     case review, hepatorenal, previousFrame, nextFrame
 }
@@ -54,10 +56,10 @@ public enum KeyTable {
         KeyBinding(keys: [.char("t")], label: "t", help: "triage order: most severe unreviewed first", context: .worklist, action: .triage),
         KeyBinding(keys: [.char("h"), .left], label: "h ←", help: "view to the left", context: .study, action: .left),
         KeyBinding(keys: [.char("l"), .right], label: "l →", help: "view to the right", context: .study, action: .right),
-        KeyBinding(keys: [.char("1")], label: "1", help: "tag right-intercostal", context: .study, action: .tag("right-intercostal")),
-        KeyBinding(keys: [.char("2")], label: "2", help: "tag subcostal", context: .study, action: .tag("subcostal")),
-        KeyBinding(keys: [.char("3")], label: "3", help: "tag left-lobe", context: .study, action: .tag("left-lobe")),
-        KeyBinding(keys: [.char("0")], label: "0", help: "tag other", context: .study, action: .tag(nil)),
+        KeyBinding(keys: [.char("1")], label: "1", help: "tag right-intercostal", context: .study, action: .tag(.rightIntercostal)),
+        KeyBinding(keys: [.char("2")], label: "2", help: "tag subcostal", context: .study, action: .tag(.subcostal)),
+        KeyBinding(keys: [.char("3")], label: "3", help: "tag left-lobe", context: .study, action: .tag(.leftLobe)),
+        KeyBinding(keys: [.char("0")], label: "0", help: "tag other", context: .study, action: .tag(.other)),
         KeyBinding(keys: [.char("a")], label: "a", help: "accept the suggested view", context: .study, action: .acceptSuggestion),
         KeyBinding(keys: [.char(" ")], label: "Space", help: "mark the image (tags apply to all marked)", context: .study, action: .mark),
         KeyBinding(keys: [.char("u")], label: "u", help: "undo the last tagging", context: .study, action: .undo),

@@ -1,4 +1,5 @@
 import CaseStore
+import Casework
 import Foundation
 import TerminalGraphics
 import UltrasoundImaging
@@ -7,7 +8,14 @@ import UltrasoundImaging
 /// kept so moving back and forth does not decode again.
 final class PreviewCache {
     struct Key: Hashable { var sha256: String; var frame: Int; var boxes: [Int] }
-    struct Picture { var rgb: [UInt8]; var width: Int; var height: Int; var frames: Int; var grey: [UInt8] }
+    struct Picture {
+        /// The decoded frame; its RGB carries the boxes drawn in.
+        var frame: StoredPictures.Frame
+        var frames: Int
+        var rgb: [UInt8] { get { frame.rgb } set { frame.rgb = newValue } }
+        var width: Int { frame.width }
+        var height: Int { frame.height }
+    }
     private var pictures: [Key: Picture] = [:]
     private var order: [Key] = []
     private var cells: [String: CellImage] = [:]
@@ -21,10 +29,8 @@ final class PreviewCache {
         if let plain = pictures[plainKey] {
             picture = plain
         } else {
-            guard let pixels = decode(store: store, image: image, frame: frame) else { return nil }
-            let grey = FanDetector.greyAndColour(pixels).grey
-            let rgb = pixels.channels == 3 ? pixels.pixels : grey.flatMap { [$0, $0, $0] }
-            picture = Picture(rgb: rgb, width: pixels.width, height: pixels.height, frames: image.frameCount, grey: grey)
+            guard let decoded = stored.frame(image, frame: frame, store: store) else { return nil }
+            picture = Picture(frame: decoded, frames: image.frameCount)
             remember(plainKey, picture)
         }
         guard !boxes.isEmpty else { return picture }
@@ -54,18 +60,8 @@ final class PreviewCache {
         if order.count > 12 { pictures[order.removeFirst()] = nil }
     }
 
-    /// The last DICOM file stays parsed, so stepping through a cine decodes each frame only.
-    private var dicom: (sha256: String, file: DicomFile)?
-
-    private func decode(store: CaseStore, image: ImageRecord, frame: Int) -> PixelImage? {
-        if let dicom, dicom.sha256 == image.sha256 { return try? dicom.file.frame(frame) }
-        guard let bytes = try? store.images.load(sha256: image.sha256) else { return nil }
-        if ImageFormat.sniff(bytes) == .dicom, let file = try? DicomFile(bytes: bytes) {
-            dicom = (image.sha256, file)
-            return try? file.frame(frame)
-        }
-        return try? ImageDecoder.decode(bytes, frame: frame).image
-    }
+    /// Decodes stored files (keeping the last DICOM file parsed, so stepping a cine decodes one frame).
+    private let stored = StoredPictures()
 
     func cells(_ picture: Picture, key: String, columns: Int, rows: Int, mode: GraphicsMode) -> CellImage? {
         let cacheKey = "\(key)/\(columns)x\(rows)/\(mode.rawValue)"

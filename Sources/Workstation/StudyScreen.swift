@@ -1,4 +1,5 @@
 import CaseStore
+import Casework
 import Foundation
 import TerminalGraphics
 import UltrasoundImaging
@@ -30,7 +31,7 @@ struct StudyScreen {
     func images(in column: Int) -> [ImageRecord] {
         let view = Self.columnViews[column]
         return detail.images.filter { image in
-            let v = image.view.flatMap(View.init(rawValue:))
+            let v = image.view
             return view == nil ? (v == nil || v == .other) : v == view
         }
     }
@@ -62,11 +63,7 @@ struct StudyScreen {
         clamp()
     }
 
-    func score(_ image: ImageRecord) -> StoredImageScore? { detail.imageScores[image.id!] }
-
-    func probabilities(_ s: StoredImageScore) -> [Double] {
-        (try? JSONDecoder().decode([Double].self, from: Data(s.probs.utf8))) ?? []
-    }
+    func score(_ image: ImageRecord) -> ImageScore? { detail.imageScores[image.id!] }
 
     // MARK: drawing
 
@@ -78,7 +75,7 @@ struct StudyScreen {
         title += " · study \(s.studyKey)"
         if let d = s.studyDate { title += " · \(d)" }
         if let sc = s.scanner { title += " · \(sc)" }
-        title += " · \(s.status)"
+        title += " · \(s.status.rawValue)"
         grid.put(title, x: 1, y: 0, role: .header)
         if large { renderImageView(into: &grid, preview: preview); return }
 
@@ -89,8 +86,7 @@ struct StudyScreen {
             let grade = Grade(rawValue: result.grade)?.name ?? "-"
             var end = grid.put(grade, x: x, y: y, role: .grade(result.grade))
             end = grid.put(String(format: "  score %.2f", result.score) + (result.fatPct.map { String(format: "  fat ≈ %.0f %%", $0) } ?? ""), x: end, y: y)
-            let flags = (try? JSONDecoder().decode([String].self, from: Data((result.flags ?? "[]").utf8))) ?? []
-            if !flags.isEmpty { grid.put("  flags: " + flags.joined(separator: ", "), x: end, y: y, role: .warning) }
+            if !result.flags.isEmpty { grid.put("  flags: " + result.flags.joined(separator: ", "), x: end, y: y, role: .warning) }
         } else {
             grid.put("Not scored yet: press s to score this study.", x: 1, y: y, role: .dim)
         }
@@ -104,7 +100,7 @@ struct StudyScreen {
         }
         var reviewText = "not reviewed"
         if let review = detail.reviews.last {
-            reviewText = "reviewed by \(review.reader): \(review.decision) \(Grade(rawValue: review.grade)?.name ?? "")" + (review.reason.map { " (\($0))" } ?? "")
+            reviewText = "reviewed by \(review.reader): \(review.decision.rawValue) \(Grade(rawValue: review.grade)?.name ?? "")" + (review.reason.map { " (\($0))" } ?? "")
         }
         grid.put("Reference: " + (refs.isEmpty ? "none" : refs.joined(separator: ", ")) + "   Review: " + reviewText, x: 1, y: y, role: .dim)
         y += 2
@@ -119,7 +115,7 @@ struct StudyScreen {
                 return columnWidth >= 12 ? "\(v.abbreviation) \(v == .rightIntercostal ? "r-icostal" : v.rawValue)" : v.abbreviation
             } ?? (columnWidth >= 16 ? "untagged / other" : "untagged")
             grid.put(fitted(heading, columnWidth), x: x0, y: y, role: c == column ? .title : .header)
-            if let view, let vs = detail.viewScores.first(where: { $0.view == view.rawValue }) {
+            if let view, let vs = detail.viewScores.first(where: { $0.view == view }) {
                 let sd = columnWidth >= 14 ? (vs.sd.map { String(format: "±%.2f", $0) } ?? "") : ""
                 let text = String(format: "%.2f", vs.score) + sd + " (\(vs.imageCount))"
                 grid.put(fitted(text, columnWidth), x: x0, y: y + 1, role: .grade(vs.grade))
@@ -137,9 +133,9 @@ struct StudyScreen {
                 if let sc = score(image) {
                     text += String(format: " %.2f", sc.score)
                     role = .grade(sc.grade)
-                    if view == nil, let sv = sc.viewSuggested, let v = View(rawValue: sv) { text += " →" + v.abbreviation }
+                    if view == nil, let v = sc.viewSuggested { text += " →" + v.abbreviation }
                 }
-                if image.view == View.other.rawValue { text += " other" }
+                if image.view == .other { text += " other" }
                 grid.put(fitted(text, columnWidth), x: x0, y: line, role: isSelected ? .selected : (marked.contains(image.id!) ? .marked : role))
             }
         }
@@ -151,10 +147,10 @@ struct StudyScreen {
     func renderImageFacts(_ image: ImageRecord, into grid: inout TextGrid, x: Int, y: Int, width: Int) {
         var line1 = "image \(image.id!) · \(image.originalName) · \(image.width)×\(image.height)"
         if image.frameCount > 1 { line1 += " · frame \(image.frameNumber + frameOffset + 1)/\(image.frameCount)" }
-        line1 += " · view " + (image.view ?? "untagged")
+        line1 += " · view " + (image.view?.rawValue ?? "untagged")
         var line2 = ""
         if let s = score(image) {
-            let probs = probabilities(s).map { String(format: "%.2f", $0) }.joined(separator: " ")
+            let probs = s.probs.map { String(format: "%.2f", $0) }.joined(separator: " ")
             line2 = String(format: "score %.2f (%@) · P(grade 0–3) %@", s.score, Grade(rawValue: s.grade)?.name ?? "-", probs)
             if let q = s.quality { line2 += String(format: " · quality %.2f", q) }
             if let v = s.viewSuggested { line2 += " · suggested \(v)" }
@@ -196,14 +192,8 @@ struct HRIDraft {
         if active == .liver { liver = r } else { kidney = r }
     }
 
-    /// Mean grey in the liver box over mean grey in the kidney box.
-    mutating func measure(grey: [UInt8], width: Int) {
-        func mean(_ r: Rect) -> Double {
-            var sum = 0, n = 0
-            for y in r.y..<(r.y + r.height) { for x in r.x..<(r.x + r.width) { sum += Int(grey[y * width + x]); n += 1 } }
-            return Double(sum) / Double(max(n, 1))
-        }
-        let k = mean(kidney)
-        ratio = k > 0 ? mean(liver) / k : nil
+    /// The hepatorenal index of the boxes on the frame they are drawn on.
+    mutating func measure(_ frame: StoredPictures.Frame) {
+        ratio = EvaluationRows.hepatorenalIndex(frame, liver: liver, kidney: kidney)
     }
 }

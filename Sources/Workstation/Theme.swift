@@ -1,3 +1,4 @@
+import Casework
 import Foundation
 
 /// Colours and attributes for each role, read from a theme file:
@@ -76,21 +77,20 @@ public struct ThemeError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Finds themes: the shipped ones (the `Themes` folder of this module) and the user's own in
-/// `$XDG_CONFIG_HOME/steatoscope/themes/` (`~/.config/...` by default), which win on a name clash.
+/// Finds themes: the shipped ones (`Themes/`, found beside the installed binary or in the source
+/// tree) and the user's own in `$XDG_CONFIG_HOME/steatoscope/themes/` (`~/.config/...` by default),
+/// which win on a name clash. The default theme is also compiled in, so steato draws with it even
+/// when no theme file can be found.
 public enum ThemeLibrary {
     public static var folders: [String] {
         let env = ProcessInfo.processInfo.environment
         let config = env["XDG_CONFIG_HOME"] ?? (NSHomeDirectory() + "/.config")
-        var folders: [String] = []
-        if let shipped = Bundle.module.resourcePath { folders.append(shipped + "/Themes") }
-        folders.append(config + "/steatoscope/themes")
-        return folders
+        return [InstalledFiles.themes, config + "/steatoscope/themes"].compactMap { $0 }
     }
 
     /// Theme names available (file names without `.theme`).
     public static func names() -> [String] {
-        var names = Set<String>()
+        var names: Set<String> = ["default"]
         for folder in folders {
             for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasSuffix(".theme") {
                 names.insert(String(file.dropLast(6)))
@@ -107,6 +107,28 @@ public enum ThemeLibrary {
                 catch { throw ThemeError("\(path): \(error)") }
             }
         }
+        if name == "default" { return try! Theme(name: name, text: defaultText) }
         throw ThemeError("no theme '\(name)' (themes: \(names().joined(separator: ", ")))")
     }
+
+    /// `Themes/default.theme`, compiled in (a test keeps the two the same).
+    public static let defaultText = """
+        # Steatoscope's default: light text on the terminal's own (dark) background.
+        name = default dark
+        normal = default default
+        header = bright-white 24 bold
+        title = bright-cyan default bold
+        selected = black 117
+        marked = bright-yellow default bold
+        status = black 250
+        hint = 244 default
+        dim = 244 default
+        accent = bright-cyan default
+        warning = bright-yellow default bold
+        border = 240 default
+        grade0 = 77 default
+        grade1 = 220 default
+        grade2 = 208 default bold
+        grade3 = 196 default bold
+        """
 }

@@ -94,7 +94,7 @@ struct WorklistScreen {
                 case "IMG": text = String(row.imageCount)
                 case "VIEWS":
                     text = View.liverViews.map { v in v.abbreviation + (row.viewCounts[v.rawValue].map(String.init) ?? "-") }.joined(separator: " ")
-                case "STATUS": text = row.status
+                case "STATUS": text = row.status.rawValue
                 case "GRADE":
                     text = row.grade.flatMap { Grade(rawValue: $0)?.name } ?? "-"
                     if !selected { role = .grade(row.grade) }

@@ -45,7 +45,7 @@ extension Workstation {
                      (hri.kidney, hri.active == .kidney ? (255, 220, 40) : (150, 130, 20))]
         } else {
             for roi in s.detail.rois where roi.imageId == image.id {
-                boxes.append((roi.rect, roi.kind == "liver" ? (30, 160, 30) : (170, 150, 20)))
+                boxes.append((roi.rect, roi.kind == .liver ? (30, 160, 30) : (170, 150, 20)))
             }
         }
         let frame = image.frameNumber + s.frameOffset

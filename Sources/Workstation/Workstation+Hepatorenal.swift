@@ -37,7 +37,7 @@ extension Workstation {
     func measureHRI(_ s: inout StudyScreen) {
         guard var draft = s.hri, let image = s.selected,
               let picture = previews.picture(store: store, image: image, frame: image.frameNumber, boxes: []) else { return }
-        draft.measure(grey: picture.grey, width: picture.width)
+        draft.measure(picture.frame)
         s.hri = draft
     }
 }

@@ -42,7 +42,7 @@ extension Workstation {
                 guard let id = selectedStudyId else { return }
                 do {
                     let review = try store.review(studyId: id, grade: grade, reason: reason)
-                    message = ("study \(id) reviewed: \(review.decision) \(Grade(rawValue: grade)?.name ?? "")", false)
+                    message = ("study \(id) reviewed: \(review.decision.rawValue) \(Grade(rawValue: grade)?.name ?? "")", false)
                     if study != nil { reloadStudy() } else { worklist.reload(store) }
                 } catch { message = ("review not saved: \(error)", true) }
             case .backspace: if !reason.isEmpty { reason.removeLast() }; overlay = .review(grade: grade, reason: reason)

@@ -155,8 +155,8 @@ public final class Workstation {
             guard let id = s.selected?.id else { return }
             if s.marked.contains(id) { s.marked.remove(id) } else { s.marked.insert(id) }
             s.rowInColumn += 1; s.clamp()
-        case .tag(let raw):
-            tag(&s, view: raw.flatMap(View.init(rawValue:)) ?? .other, suggested: false)
+        case .tag(let view):
+            tag(&s, view: view, suggested: false)
         case .acceptSuggestion:
             tag(&s, view: nil, suggested: true)
         case .undo:
@@ -186,7 +186,7 @@ public final class Workstation {
     }
 
     func detail(roi kind: ROI.Kind, of image: ImageRecord, in s: StudyScreen) -> Rect? {
-        s.detail.rois.first { $0.imageId == image.id && $0.kind == kind.rawValue }?.rect
+        s.detail.rois.first { $0.imageId == image.id && $0.kind == kind }?.rect
     }
 
     /// Tags the marked images (or the selected one) with a view, or each with its suggested view.
@@ -198,7 +198,7 @@ public final class Workstation {
             var previous: [Int64: View?] = [:]
             if suggested {
                 for id in targets {
-                    guard let sv = s.detail.imageScores[id]?.viewSuggested, let v = View(rawValue: sv) else { continue }
+                    guard let v = s.detail.imageScores[id]?.viewSuggested else { continue }
                     previous.merge(try store.tag(imageIds: [id], view: v)) { a, _ in a }
                 }
                 if previous.isEmpty { message = ("no suggestion yet: score the study first (s)", true); return }

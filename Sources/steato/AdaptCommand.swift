@@ -1,8 +1,5 @@
 import ArgumentParser
-import CaseStore
-import Foundation
-import Scoring
-import UltrasoundImaging
+import Casework
 
 struct AdaptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,22 +17,10 @@ struct AdaptCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let scorer = try ModelLocator.load(explicit: model)
-        var inputs: [NetworkInput] = [], views: [View?] = []
         do {
-            for id in try store.imageIds(scanner: scanner) {
-                let record = try store.image(id: id)
-                guard let pixels = try? ImageDecoder.decodeImagingArea(try store.images.load(sha256: record.sha256), frame: record.frameNumber),
-                      let input = NetworkInput(image: pixels, size: SteatosisNetwork.size) else { continue }
-                inputs.append(input); views.append(record.view.flatMap(View.init(rawValue:)))
-            }
+            let scorer = try ModelLocator.load(explicit: model)
+            let images = try ScannerAdaptation.adapt(scanner: scanner, store: store, model: scorer)
+            print("adapted \(scorer.name) to \(scanner) from \(images) images; re-score its studies with steato score")
         } catch { throw fail(error) }
-        guard inputs.count >= 16 else {
-            throw fail(UserFacingError("scanner '\(scanner)': \(inputs.count) usable images; adaptation needs at least 16"))
-        }
-        let statistics = scorer.adaptationStatistics(inputs, views: views)
-        do { try store.saveAdaptation(scanner: scanner, modelSha256: scorer.sha256, tensors: statistics, images: inputs.count) }
-        catch { throw fail(error) }
-        print("adapted \(scorer.name) to \(scanner) from \(inputs.count) images; re-score its studies with steato score")
     }
 }

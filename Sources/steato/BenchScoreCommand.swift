@@ -1,10 +1,9 @@
-import Workstation
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import ModelCore
 import Scoring
-import UltrasoundImaging
 
 struct BenchScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,26 +17,25 @@ struct BenchScoreCommand: ParsableCommand {
     func run() throws {
         let folder = NSTemporaryDirectory() + "steato-bench-score-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let source = study ?? "SampleStudies/SIM00001/SIM00001-1"
+        guard let source = study ?? InstalledFiles.sampleStudies.map({ $0 + "/SIM00001/SIM00001-1" }) else {
+            throw fail(UserFacingError("no SampleStudies found beside steato: pass --study FOLDER"))
+        }
         let store: CaseStore
         do { store = try CaseStore(path: folder + "/cases.sqlite") } catch { throw fail(error) }
         let summary = Importer(store: store).run(ImportPlanner.plan(paths: [source]))
         guard summary.imported > 0, let studyId = try store.studyIds(unscoredOnly: false).first else {
             throw fail(UserFacingError("\(source): no images to score"))
         }
-        var modelPath = model ?? ProcessInfo.processInfo.environment["STEATO_MODEL"] ?? ModelLocator.bundledModelPath()
+        var modelPath = ModelLocator.path(explicit: model)
         if modelPath == nil {
             modelPath = folder + "/random.safetensors"
             try BenchmarkModel.make().save(path: modelPath!, metadata: ["name": "benchmark-random"])
         }
         let scorer: SteatosisModel
         do { scorer = try SteatosisModel(path: modelPath!) } catch { throw fail(error) }
-        let detail = try store.detail(studyId: studyId)
-        let inputs = try detail.images.compactMap { image -> NetworkInput? in
-            let pixels = try ImageDecoder.decodeImagingArea(try store.images.load(sha256: image.sha256), frame: image.frameNumber)
-            return NetworkInput(image: pixels, size: SteatosisNetwork.size)
-        }
-        let views = detail.images.map { $0.view.flatMap(View.init(rawValue:)) }
+        let stages: ScoringStages
+        do { stages = try ScoringStages(studyId: studyId, store: store) } catch { throw fail(error) }
+        let inputs = stages.inputs, views = stages.views
         func time(_ body: () throws -> Void) rethrows -> Double {
             var samples: [Double] = []
             for _ in 0..<iterations {
@@ -51,14 +49,13 @@ struct BenchScoreCommand: ParsableCommand {
         let network = time { _ = scorer.score(inputs, views: views) }
         let endToEnd = try time { _ = try StudyScoring.score(studyId: studyId, store: store, model: scorer) }
         // Where the end-to-end time goes, one core, per study of these images.
-        let blobs = try detail.images.map { try store.images.load(sha256: $0.sha256) }
-        let decode = try time { for b in blobs { _ = try ImageDecoder.decode(b) } }
-        let pixels = try blobs.map { try ImageDecoder.decode($0).1 }
-        let fan = time { for p in pixels { _ = FanDetector.detect(p) } }
-        let fans = pixels.map { FanDetector.detect($0)! }
-        let resample = time { for (p, f) in zip(pixels, fans) { _ = NetworkInput(image: p, fan: f, size: SteatosisNetwork.size) } }
-        let channels = time { for input in inputs { _ = input.channels() } }
-        print("study of \(detail.images.count) images, model \(scorer.name)")
+        let decode = try time { _ = try stages.decode() }
+        let pixels = try stages.decode()
+        let fan = time { _ = stages.detectFans(pixels) }
+        let fans = stages.detectFans(pixels)
+        let resample = time { _ = stages.resample(pixels, fans) }
+        let channels = time { stages.normalise() }
+        print("study of \(stages.records.count) images, model \(scorer.name)")
         print(String(format: "one core: decode %.2f ms, fan detection %.2f ms, crop and resample %.2f ms, normalise %.2f ms",
                      decode, fan, resample, channels))
         print(String(format: "network alone %.2f ms, end to end %.2f ms (decode, preprocess, infer, aggregate, write): %.2f×",

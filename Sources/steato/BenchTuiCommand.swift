@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import TerminalGraphics
 import Workstation
@@ -72,7 +73,7 @@ struct BenchTuiCommand: ParsableCommand {
             table.rows.append([step.name, String(format: "%.2f", median(times)), String(format: "%.2f", times.max()!)])
         }
         // A study with real images: the preview decodes the image and turns it into cells.
-        if let samples = SampleStudiesLocator.find() {
+        if let samples = InstalledFiles.sampleStudies {
             _ = Importer(store: store).run(ImportPlanner.plan(paths: [samples + "/SIM00001"]))
             let real = Workstation(store: store, modelPath: nil, theme: .plain, graphics: .text)
             real.handle(.char("/")); for c in "SIM00001" { real.handle(.char(c)) }; real.handle(.enter)

@@ -9,8 +9,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Sort by \(WorklistSort.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var sort: String = "id"
+    @Option(help: "Sort by this column.")
+    var sort: WorklistSort = .id
 
     @Flag(help: "Reverse the sort order.")
     var desc = false
@@ -25,9 +25,7 @@ struct ListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let order = WorklistSort(rawValue: sort) else {
-            throw fail(UserFacingError("unknown sort '\(sort)' (expected \(WorklistSort.allCases.map(\.rawValue).joined(separator: ", ")))"))
-        }
+        let order = sort
         let store = try database.open()
         var rows: [WorklistRow] = []
         let page = 1000
@@ -56,7 +54,7 @@ struct ListCommand: ParsableCommand {
         for row in rows {
             table.rows.append([
                 String(row.studyId), row.patientKey, row.patientName ?? "", row.studyKey, row.studyDate ?? "",
-                row.scanner ?? "", String(row.imageCount), viewCoverage(row.viewCounts), row.status,
+                row.scanner ?? "", String(row.imageCount), viewCoverage(row.viewCounts), row.status.rawValue,
                 row.grade.flatMap { Grade(rawValue: $0)?.name } ?? "-", formatScore(row.score),
             ])
         }

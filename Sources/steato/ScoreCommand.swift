@@ -1,9 +1,8 @@
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import Scoring
-import UltrasoundImaging
-import Workstation
 
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +24,8 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         guard all || unscored || !studies.isEmpty else { throw fail(UserFacingError("name studies, or use --all or --unscored")) }
         let store = try database.open()
-        let scorer = try ModelLocator.load(explicit: model)
+        let scorer: SteatosisModel
+        do { scorer = try ModelLocator.load(explicit: model) } catch { throw fail(error) }
         var ids: [Int64] = []
         do {
             ids = (all || unscored) ? try store.studyIds(unscoredOnly: unscored && !all) : try studies.map { try store.findStudy($0).id! }
@@ -34,8 +34,8 @@ struct ScoreCommand: ParsableCommand {
         let progress = ProgressLine(enabled: stderrIsTerminal && json)
         for (n, id) in ids.enumerated() {
             do {
-                let line = try StudyScoring.score(studyId: id, store: store, model: scorer)
-                print(json ? line.json : line.text)
+                let scored = try StudyScoring.score(studyId: id, store: store, model: scorer)
+                print(json ? scored.report.json : scored.text)
             } catch {
                 printError("study \(id): \(error)")
                 failures += 1
@@ -44,25 +44,5 @@ struct ScoreCommand: ParsableCommand {
         }
         progress.clear()
         if failures > 0 { throw ExitCode.failure }
-    }
-}
-
-/// Finds the model: an explicit path, $STEATO_MODEL, or the default model shipped with steato.
-enum ModelLocator {
-    static func load(explicit: String?) throws -> SteatosisModel {
-        let path = explicit ?? ProcessInfo.processInfo.environment["STEATO_MODEL"] ?? bundledModelPath()
-        guard let path else {
-            throw fail(UserFacingError("no model: pass --model FILE or set STEATO_MODEL (this build ships none)"))
-        }
-        do { return try SteatosisModel(path: path) } catch { throw fail(error) }
-    }
-
-    static func bundledModelPath() -> String? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for candidate in [executable.appendingPathComponent("Steatoscope_steato.resources/steatoscope-default.safetensors"),
-                          executable.appendingPathComponent("../share/steatoscope/steatoscope-default.safetensors")] {
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.standardizedFileURL.path }
-        }
-        return nil
     }
 }

@@ -23,7 +23,7 @@ struct ShowCommand: ParsableCommand {
         var out: [String] = []
         let s = d.study
         out.append("Study \(s.id!)  \(s.studyKey)   patient \(d.patient.patientKey)\(d.patient.name.map { "  \($0)" } ?? "")")
-        out.append("  date \(s.studyDate ?? "-")   scanner \(s.scanner ?? "-")   status \(s.status)   images \(s.imageCount)")
+        out.append("  date \(s.studyDate ?? "-")   scanner \(s.scanner ?? "-")   status \(s.status.rawValue)   images \(s.imageCount)")
         if let r = d.reference {
             var parts: [String] = []
             if let v = r.histologyFatPct { parts.append("histology \(String(format: "%.1f", v)) % fat (\(Grade(fatPercent: v).name))") }
@@ -39,13 +39,13 @@ struct ShowCommand: ParsableCommand {
                        + (score.fatPct.map { String(format: ", fat %.1f %%", $0) } ?? "")
                        + "   model \(score.modelName) \(score.modelSha256.prefix(12))")
             for v in d.viewScores {
-                out.append("    \(v.view): \(formatScore(v.score)) ± \(formatScore(v.sd)) over \(v.imageCount) images")
+                out.append("    \(v.view.rawValue): \(formatScore(v.score)) ± \(formatScore(v.sd)) over \(v.imageCount) images")
             }
         } else {
             out.append("  not scored")
         }
         for review in d.reviews {
-            out.append("  review by \(review.reader): \(review.decision) grade \(review.grade)\(review.reason.map { " (\($0))" } ?? "")")
+            out.append("  review by \(review.reader): \(review.decision.rawValue) grade \(review.grade)\(review.reason.map { " (\($0))" } ?? "")")
         }
         out.append("")
         let roisByImage = Dictionary(grouping: d.rois, by: \.imageId)
@@ -53,8 +53,8 @@ struct ShowCommand: ParsableCommand {
                               rightAligned: [0, 6])
         for image in d.images {
             let score = d.imageScores[image.id!]
-            let rois = (roisByImage[image.id!] ?? []).map { "\($0.kind) \($0.x) \($0.y) \($0.width) \($0.height)" }
-            table.rows.append([String(image.id!), image.originalName, image.view ?? "untagged",
+            let rois = (roisByImage[image.id!] ?? []).map { "\($0.kind.rawValue) \($0.x) \($0.y) \($0.width) \($0.height)" }
+            table.rows.append([String(image.id!), image.originalName, image.view?.rawValue ?? "untagged",
                                "\(image.width)×\(image.height)", image.format, String(image.sha256.prefix(12)),
                                formatScore(score?.score), score.flatMap { Grade(rawValue: $0.grade)?.name } ?? "-",
                                rois.joined(separator: "; ")])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Casework
 import CKernels
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -11,8 +12,12 @@ struct Steato: ParsableCommand {
         commandName: "steato",
         abstract: "Steatoscope: score liver steatosis from 2D ultrasound, review and tag cases.",
         discussion: "With no subcommand, opens the workstation on the case database (`steato list` prints the worklist).",
+        version: "steato " + SoftwareVersion.current,
         subcommands: [WorkstationCommand.self, ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
-                      SimulateCommand.self, FanCommand.self, TrainCommand.self, ScoreCommand.self, EvalCommand.self, AdaptCommand.self, BenchCommand.self, FuzzDicomCommand.self],
+                      ScoreCommand.self, EvalCommand.self, AdaptCommand.self, TrainCommand.self, SimulateCommand.self, FanCommand.self],
+        groupedSubcommands: [
+            CommandGroup(name: "Developer", subcommands: [BenchCommand.self, FuzzDicomCommand.self]),
+        ],
         defaultSubcommand: WorkstationCommand.self
     )
 

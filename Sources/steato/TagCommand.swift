@@ -12,18 +12,11 @@ struct TagCommand: ParsableCommand {
     @Argument(help: "The image: its number in 'steato show', or a sha256 prefix of 6+ characters.")
     var image: String
 
-    @Argument(help: "right-intercostal, subcostal, left-lobe, other, or none to clear the tag.")
-    var view: String
+    @Argument(help: "The view, or none to clear the tag.")
+    var view: ViewTag
 
     func run() throws {
-        let newView: View?
-        if view.lowercased() == "none" {
-            newView = nil
-        } else if let parsed = View(rawValue: view.lowercased()) {
-            newView = parsed
-        } else {
-            throw fail(UserFacingError("unknown view '\(view)' (expected \(View.allCases.map(\.rawValue).joined(separator: ", ")) or none)"))
-        }
+        let newView = view.view
         let store = try database.open()
         do {
             let record = try store.findImage(image)

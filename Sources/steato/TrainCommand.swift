@@ -1,9 +1,8 @@
 import ArgumentParser
-import CaseStore
+import Casework
 import Foundation
 import ModelCore
 import Scoring
-import UltrasoundImaging
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +18,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Also train on the case database's studies with a report grade or histology (see --db).") var fromDb = false
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The model file to write.") var out: String
-    @Option(help: "Labels to learn from: report (the sonographer's grade, as the paper did) or histology.") var labels = "report"
+    @Option(help: "Labels to learn from: report (the sonographer's grade, as the paper did) or histology.")
+    var labels: TrainingSet.Labels = .report
     @Option(help: "Epochs.") var epochs = 10
     @Option(help: "Images per step.") var batch = 32
     @Option(help: "Peak learning rate.") var learningRate: Float = 2e-3
@@ -30,49 +30,20 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from OUT.checkpoint.") var resume = false
 
     func run() throws {
-        guard labels == "report" || labels == "histology" else {
-            throw fail(UserFacingError("--labels must be report or histology, not '\(labels)'"))
-        }
-        BLAS.setThreads(threads)
-        var images: [LabelledImage] = []
-        for folder in folders {
-            let path = folder.hasSuffix(".csv") ? folder : folder + "/manifest.csv"
-            let manifest: Manifest
-            do { manifest = try Manifest(path: path) } catch { throw fail(error) }
-            for problem in manifest.rowErrors { printError("\(path):row \(problem.line): \(problem.reason)") }
-            let base = (path as NSString).deletingLastPathComponent
-            for row in manifest.rows {
-                let grade = labels == "report" ? row.reportGrade : row.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
-                guard let grade else { continue }
-                let file = row.imagePath.hasPrefix("/") ? row.imagePath : base + "/" + row.imagePath
-                images.append(LabelledImage(path: file, grade: grade, fatPercent: row.histologyFatPct, view: row.view, patient: row.patientKey))
-            }
-        }
-        if fromDb {
-            let store = try database.open()
-            do {
-                for image in try store.referencedImages() {
-                    let grade = labels == "report" ? image.reportGrade : image.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
-                    guard let grade else { continue }
-                    images.append(LabelledImage(path: image.path, grade: grade, fatPercent: image.histologyFatPct,
-                                                view: image.view.flatMap(View.init(rawValue:)), patient: image.patientKey, frame: image.frame))
-                }
-            } catch { throw fail(error) }
-        }
         guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
-        guard !images.isEmpty else { throw fail(UserFacingError("no images with \(labels) labels to train on")) }
+        BLAS.setThreads(threads)
+        let source: TrainingSet.Source
+        do { source = try TrainingSet.collect(folders: folders, store: fromDb ? try database.open() : nil, labels: labels) }
+        catch { throw fail(error) }
+        source.problems.forEach(printError)
+        let images = source.images
+        guard !images.isEmpty else { throw fail(UserFacingError("no images with \(labels.rawValue) labels to train on")) }
         let progress = ProgressLine(enabled: stderrIsTerminal)
         let loadStart = Date()
         let samples = TrainingData.load(images, progress: { done, total in progress.show(done: done, total: total, label: "images preprocessed") },
                                         skipped: { printError($0) })
         progress.clear()
-        // Split by patient, so no patient is in both sets.
-        func held(_ patient: String) -> Bool {
-            var h: UInt64 = seed &+ 1469598103934665603
-            for b in patient.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
-            return Double(h % 10000) / 10000 < validation
-        }
-        let train = samples.filter { !held($0.patient) }, check = samples.filter { held($0.patient) }
+        let (train, check) = TrainingSet.split(samples, validationShare: validation, seed: seed)
         print("\(samples.count) images (\(train.count) training, \(check.count) validation) preprocessed in \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s")
 
         var options = TrainingOptions()
@@ -86,7 +57,7 @@ struct TrainCommand: ParsableCommand {
             trainer = Trainer(options: options)
         }
         let metadata = [
-            "name": name, "labels": labels, "seed": String(seed), "epochs": String(epochs),
+            "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count),
         ]

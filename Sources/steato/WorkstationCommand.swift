@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import TerminalGraphics
 import Workstation
@@ -17,8 +18,9 @@ struct WorkstationCommand: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "How images are drawn: auto, kitty, sixel, text or ascii.") var graphics = "auto"
-    @Option(help: "Theme name (\(ThemeLibrary.names().joined(separator: ", "))).") var theme: String?
+    @Option(help: "How images are drawn (auto asks the terminal).") var graphics: GraphicsChoice = .auto
+    @Option(help: "Theme name (\(ThemeLibrary.names().joined(separator: ", "))).", completion: .list(ThemeLibrary.names()))
+    var theme: String?
     @Option(help: "Model for scoring (default: $STEATO_MODEL, else the shipped model).") var model: String?
 
     func run() throws {
@@ -28,11 +30,7 @@ struct WorkstationCommand: ParsableCommand {
             try list.run()
             return
         }
-        let mode: GraphicsMode?
-        if graphics == "auto" { mode = nil } else {
-            guard let m = GraphicsMode(rawValue: graphics) else { throw ValidationError("--graphics must be auto, kitty, sixel, text or ascii") }
-            mode = m
-        }
+        let mode = graphics.mode
         let environment = ProcessInfo.processInfo.environment
         let plain = environment["NO_COLOR"] != nil || environment["TERM"] == "dumb"
         let chosenTheme: Theme
@@ -47,7 +45,7 @@ struct WorkstationCommand: ParsableCommand {
         let store = try database.open()
         var notice: String?
         if firstRun {
-            if let samples = SampleStudiesLocator.find() {
+            if let samples = InstalledFiles.sampleStudies {
                 let summary = Importer(store: store).run(ImportPlanner.plan(paths: [samples]))
                 notice = "New database \(path): \(summary.imported) sample images in \(summary.studiesImported) studies imported from \(samples)."
             } else {
@@ -57,21 +55,9 @@ struct WorkstationCommand: ParsableCommand {
         // Probe before curses takes the terminal; the answer decides kitty / sixel / text.
         var capabilities = TerminalProbe.probe()
         if plain { capabilities.colour = false }
-        let workstation = Workstation(store: store, modelPath: model ?? environment["STEATO_MODEL"] ?? ModelLocator.bundledModelPath(),
+        let workstation = Workstation(store: store, modelPath: ModelLocator.path(explicit: model),
                                       theme: chosenTheme, graphics: mode ?? capabilities.bestMode)
         if let notice { workstation.notice(notice) }
         TerminalSession(workstation: workstation).run()
-    }
-}
-
-/// SampleStudies next to the working directory or the source tree the binary was built in.
-enum SampleStudiesLocator {
-    static func find() -> String? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates: [String?] = [ProcessInfo.processInfo.environment["STEATO_SAMPLES"],
-                          FileManager.default.currentDirectoryPath + "/SampleStudies",
-                          executable.appendingPathComponent("../../../SampleStudies").standardizedFileURL.path,
-                          executable.appendingPathComponent("../share/steatoscope/SampleStudies").standardizedFileURL.path]
-        return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0 + "/manifest.csv") }
     }
 }

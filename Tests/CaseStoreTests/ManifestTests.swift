@@ -30,10 +30,10 @@ import UltrasoundImaging
         let st1 = try store.detail(studyId: try store.findStudy("ST1").id!)
         #expect(st1.patient.name == "Kowalski, Anna")
         #expect(st1.study.studyDate == "2026-01-03" && st1.study.scanner == "GE-Logiq")
-        #expect(st1.images.map(\.view) == ["right-intercostal", "subcostal", nil])
+        #expect(st1.images.map(\.view) == [.rightIntercostal, .subcostal, nil])
         #expect(st1.reference == Reference(studyId: st1.study.id!, histologyFatPct: 12.5, reportGrade: 1, capDbm: 270, mriPdffPct: 10.5))
-        #expect(st1.rois.map(\.kind) == ["kidney", "liver"])
-        #expect(st1.rois.first { $0.kind == "liver" }?.rect == Rect(x: 4, y: 4, width: 10, height: 10))
+        #expect(st1.rois.map(\.kind) == [.kidney, .liver])
+        #expect(st1.rois.first { $0.kind == .liver }?.rect == Rect(x: 4, y: 4, width: 10, height: 10))
         let tags = try store.audit(entity: "image", id: st1.images[0].id!)
         #expect(tags.map(\.newValue) == ["right-intercostal"])
     }

@@ -4,25 +4,25 @@ import Testing
 import UltrasoundImaging
 @testable import Scoring
 
-@Suite struct ImageScoreTests {
+@Suite struct ImagePredictionTests {
     @Test func expectedGradeFromCumulativeLogits() {
         func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
         // The expected grade is P(≥ mild) + P(≥ moderate) + P(severe) ≈ 0.953 + 0.622 + 0.119 ≈ 1.69.
-        let s = ImageScore(logits: [3, 0.5, -2, 5, 0, 0, 0, 3])
+        let s = ImagePrediction(logits: [3, 0.5, -2, 5, 0, 0, 0, 3])
         #expect(abs(s.score - (sigmoid(3) + sigmoid(0.5) + sigmoid(-2))) < 1e-6)
         #expect(abs(s.probabilities.reduce(0, +) - 1) < 1e-12)
         #expect(s.grade == .moderate && s.suggestedView == .rightIntercostal && s.quality > 0.95)
         // Non-monotone cumulative logits are made monotone: P(≥ moderate) never exceeds P(≥ mild).
-        let t = ImageScore(logits: [-1, 1, 3, 0, 0, 0, 0, 0])
+        let t = ImagePrediction(logits: [-1, 1, 3, 0, 0, 0, 0, 0])
         #expect(t.cumulative[1] <= t.cumulative[0] && t.cumulative[2] <= t.cumulative[1])
         #expect(t.probabilities.allSatisfy { $0 >= 0 })
     }
 
     @Test func studyIsTheMeanOverViewsWithFlags() {
-        func image(_ score: Float, view: Int = 0, quality: Float = 4) -> ImageScore {
+        func image(_ score: Float, view: Int = 0, quality: Float = 4) -> ImagePrediction {
             var logits: [Float] = [score, score - 4, score - 8, 0, 0, 0, 0, quality]
             logits[3 + view] = 5
-            return ImageScore(logits: logits)
+            return ImagePrediction(logits: logits)
         }
         let scores = [image(6), image(6), image(6), image(-6), image(-6), image(-6, quality: -4)]
         let views: [View?] = [.rightIntercostal, .rightIntercostal, .rightIntercostal, .subcostal, .subcostal, .subcostal]
@@ -44,10 +44,18 @@ import UltrasoundImaging
         #expect(FatCalibration(json: c.json) == c)
     }
 
-    @Test func aurocMatchesPairCounting() {
-        let scores = [0.1, 0.4, 0.35, 0.8, 0.4], truth = [false, false, true, true, true]
-        // positives 0.35, 0.8, 0.4 against negatives 0.1, 0.4: wins 1+0, 1+1, 1+0.5 → 4.5 / 6
-        #expect(abs(auroc(scores: scores, positives: truth)! - 0.75) < 1e-12)
+    @Test func headsAreReadWhereTheSpecPutsThem() throws {
+        // The same logits with the heads in another order read the same once the layout follows the spec.
+        var spec = SteatosisNetwork.spec
+        spec.heads = [spec.heads[2], spec.heads[0], spec.heads[1]]   // quality, ordinal, view
+        let layout = try #require(HeadLayout(spec))
+        #expect(layout.quality == 0 && layout.ordinal == 1..<4 && layout.view == 4..<8)
+        let standard: [Float] = [2, 0.5, -1, 4, 0, 0, 0, 1.5]
+        let moved: [Float] = [1.5, 2, 0.5, -1, 4, 0, 0, 0]
+        #expect(ImagePrediction(logits: moved, layout: layout) == ImagePrediction(logits: standard))
+        // A network without a quality head is not a steatosis network.
+        spec.heads.removeFirst()
+        #expect(HeadLayout(spec) == nil)
     }
 }
 

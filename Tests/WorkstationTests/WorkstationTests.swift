@@ -10,7 +10,7 @@ import UltrasoundImaging
 /// lands in the database.
 @Suite(.serialized) struct WorkstationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let model = root + "/Sources/steato/Resources/steatoscope-default.safetensors"
+    static let model = root + "/Models/steatoscope-default.safetensors"
 
     final class Fixture {
         let folder = NSTemporaryDirectory() + "steato-ws-\(UUID().uuidString)"
@@ -69,12 +69,12 @@ import UltrasoundImaging
         let first = try #require(study.selected)
         f.type([.char("0")])
         var image = try f.store.read { db in try ImageRecord.fetchOne(db, key: first.id!) }
-        #expect(image?.view == "other")
+        #expect(image?.view == .other)
         text = f.screen()
         #expect(text.contains("tagged 1 image other (u undoes)"))
         f.type([.char("u")])
         image = try f.store.read { db in try ImageRecord.fetchOne(db, key: first.id!) }
-        #expect(image?.view == "right-intercostal")
+        #expect(image?.view == .rightIntercostal)
         // Mark two images of the subcostal column and tag them left-lobe at once.
         f.type([.char("l"), .char(" "), .char(" "), .char("3")])
         let leftLobe = try f.store.read { db in
@@ -104,9 +104,9 @@ import UltrasoundImaging
         #expect(text.contains("overridden"))
         let studyId = try #require(f.ws.study?.studyId)
         let study = try f.store.read { db in try Study.fetchOne(db, key: studyId)! }
-        #expect(study.status == "reviewed" && study.grade == other)
+        #expect(study.status == .reviewed && study.grade == other)
         let review = try f.store.read { db in try Review.fetchOne(db)! }
-        #expect(review.decision == "overridden" && review.reason == "steatosis visible")
+        #expect(review.decision == .overridden && review.reason == "steatosis visible")
     }
 
     @Test func imageViewCineAndHepatorenalBoxes() throws {
@@ -228,4 +228,12 @@ import UltrasoundImaging
         let ascii = try #require(CellImage.render(rgb: rgb, width: 200, height: 100, columns: 40, rows: 40, mode: .ascii))
         #expect(ascii.columns == 40 && ascii.rows == 10 && ascii.cells.allSatisfy { $0.character == "=" || $0.character == "-" || $0.character == "+" })
     }
+}
+
+/// The default theme is compiled in (so an installed or copied binary never lacks one) and is the
+/// same as the shipped file users copy and edit.
+@Test func compiledDefaultThemeIsTheShippedFile() throws {
+    let file = try String(contentsOfFile: WorkstationTests.root + "/Themes/default.theme", encoding: .utf8)
+    #expect(ThemeLibrary.defaultText == file.trimmingCharacters(in: .newlines))
+    #expect(try Theme(name: "default", text: ThemeLibrary.defaultText) == ThemeLibrary.load("default"))
 }

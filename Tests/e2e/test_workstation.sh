@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 1; }
 export STEATO_SAMPLES="$HERE/../../SampleStudies"
-export STEATO_MODEL="$HERE/../../Sources/steato/Resources/steatoscope-default.safetensors"
+export STEATO_MODEL="$HERE/../../Models/steatoscope-default.safetensors"
 SOCKET="steato-e2e-$$"
 T() { tmux -L "$SOCKET" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$WORK"' EXIT

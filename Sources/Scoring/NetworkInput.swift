@@ -1,4 +1,5 @@
 import CKernels
+import UltrasoundImaging
 
 /// The network's view of an image: the fan cropped to its bounding box and resampled to size×size,
 /// intensities normalised per image (median 0, robust spread 1, so gain and dynamic range carry no
@@ -18,14 +19,14 @@ public struct NetworkInput: Sendable {
         self.size = size; self.intensity = intensity; self.mask = mask; self.rowDepth = rowDepth
     }
 
-    /// Crops the fan and resamples it with area averaging.
-    public init?(image: PixelImage, size: Int, cmPerPixel: Double? = nil) {
+    /// Crops the fan and resamples it with area averaging (through `Preprocessing.prepare`).
+    init?(image: PixelImage, size: Int, cmPerPixel: Double? = nil) {
         let (grey, coloured) = FanDetector.greyAndColour(image)
         guard let fan = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { return nil }
         self.init(grey: grey, fan: fan, size: size, cmPerPixel: cmPerPixel)
     }
 
-    public init(image: PixelImage, fan: FanRegion, size: Int, cmPerPixel: Double? = nil) {
+    init(image: PixelImage, fan: FanRegion, size: Int, cmPerPixel: Double? = nil) {
         self.init(grey: FanDetector.greyAndColour(image).grey, fan: fan, size: size, cmPerPixel: cmPerPixel)
     }
 

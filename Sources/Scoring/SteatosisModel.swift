@@ -10,6 +10,8 @@ public final class SteatosisModel: @unchecked Sendable {
     public let path: String
     public let calibration: FatCalibration
     let engine: InferenceEngine
+    /// Where the heads sit in the network's output.
+    let heads: HeadLayout
     /// The training form, kept for test-time adaptation.
     let network: ConvNet
     /// Engines with a scanner's adapted statistics, by scanner.
@@ -22,16 +24,13 @@ public final class SteatosisModel: @unchecked Sendable {
         }
         let bytes = [UInt8](data)
         let file = try SafetensorsFile.parse(bytes, file: path)
-        guard let architecture = file.metadata["architecture"], let spec = try? NetworkSpec.from(json: architecture) else {
-            throw ModelFileError.badArchitecture(file: path, reason: "no readable architecture in the file's __metadata__")
-        }
-        guard spec.inputChannels == NetworkInput.channels, spec.inputHeight == SteatosisNetwork.size,
-              spec.outputs == SteatosisNetwork.spec.outputs, spec.conditions == SteatosisNetwork.views.count else {
+        let net = try ConvNet.load(file, path: path)
+        guard net.spec.inputChannels == NetworkInput.channels, net.spec.inputHeight == SteatosisNetwork.size,
+              net.spec.conditions == SteatosisNetwork.views.count, let heads = HeadLayout(net.spec) else {
             throw ModelFileError.badArchitecture(file: path, reason: "not a steatosis network (inputs or heads differ)")
         }
-        let net = ConvNet(spec: spec)
-        try net.load(file.tensors, file: path)
         self.path = path
+        self.heads = heads
         name = file.metadata["name"] ?? (path as NSString).lastPathComponent
         sha256 = SHA256.hex(bytes)
         calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints
@@ -43,19 +42,15 @@ public final class SteatosisModel: @unchecked Sendable {
     /// (unlabelled) images, returned as safetensors bytes to store with the scanner.
     public func adaptationStatistics(_ inputs: [NetworkInput], views: [View?]) -> [UInt8] {
         let twin = network.copy()
-        let size = SteatosisNetwork.size, plane = 2 * size * size
-        let unknown = SteatosisNetwork.views.count - 1
         let context = ForwardContext(training: true)
         // Momentum 1/(t+1): the running statistics become the plain average over the scanner's batches,
         // with nothing left of the training statistics.
         var batches = 0
         for start in stride(from: 0, to: inputs.count, by: 16) {
             let batch = Array(start..<min(inputs.count, start + 16))
-            var x = Tensor(zeros: [batch.count, 2, size, size])
-            for (b, i) in batch.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: inputs[i].channels()) }
             twin.setBatchNormMomentum(1 / Float(batches + 1))
-            _ = twin.forward(x, conditions: batch.map { views[$0].flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? unknown },
-                             context: context)
+            _ = twin.forward(SteatosisNetwork.batch(batch.map { inputs[$0] }),
+                             conditions: batch.map { SteatosisNetwork.condition(for: views[$0]) }, context: context)
             batches += 1
         }
         var buffers: [String: Tensor] = [:]
@@ -65,7 +60,7 @@ public final class SteatosisModel: @unchecked Sendable {
 
     /// Scores with a scanner's adapted statistics (from `adaptationStatistics`), falling back to the
     /// model's own when there are none.
-    public func score(_ inputs: [NetworkInput], views: [View?], scanner: String?, adaptation: [UInt8]?) throws -> [ImageScore] {
+    public func score(_ inputs: [NetworkInput], views: [View?], scanner: String?, adaptation: [UInt8]?) throws -> [ImagePrediction] {
         guard let scanner, let adaptation else { return score(inputs, views: views) }
         lock.lock()
         var engine = adapted[scanner]
@@ -81,33 +76,30 @@ public final class SteatosisModel: @unchecked Sendable {
         return score(inputs, views: views, engine: engine!)
     }
 
-    /// Scores preprocessed images. An image without a view is first run with the view unknown; its
+    /// Scores prepared images. An image without a view is first run with the view unknown; its
     /// suggested view then conditions the score.
-    public func score(_ inputs: [NetworkInput], views: [View?]) -> [ImageScore] {
+    public func score(_ inputs: [NetworkInput], views: [View?]) -> [ImagePrediction] {
         score(inputs, views: views, engine: engine)
     }
 
-    func score(_ inputs: [NetworkInput], views: [View?], engine: InferenceEngine) -> [ImageScore] {
+    func score(_ inputs: [NetworkInput], views: [View?], engine: InferenceEngine) -> [ImagePrediction] {
         guard !inputs.isEmpty else { return [] }
-        let size = SteatosisNetwork.size, plane = 2 * size * size
-        var x = Tensor(zeros: [inputs.count, 2, size, size])
-        for (b, input) in inputs.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: input.channels()) }
-        let unknown = SteatosisNetwork.views.count - 1
-        var conditions = views.map { v in v.flatMap { SteatosisNetwork.views.firstIndex(of: $0) } ?? unknown }
+        let x = SteatosisNetwork.batch(inputs)
+        var conditions = views.map(SteatosisNetwork.condition(for:))
         var logits = engine.run(x, conditions: conditions)
-        var scores = (0..<inputs.count).map { ImageScore(logits: Array(logits.data[($0 * 8)..<($0 * 8 + 8)])) }
-        let untagged = views.indices.filter { views[$0] == nil && scores[$0].suggestedView != .other }
+        var predictions = inputs.indices.map { ImagePrediction(logits: heads.row(logits.data, $0), layout: heads) }
+        let untagged = views.indices.filter { views[$0] == nil && predictions[$0].suggestedView != .other }
         if !untagged.isEmpty {
-            for i in untagged { conditions[i] = SteatosisNetwork.views.firstIndex(of: scores[i].suggestedView)! }
+            for i in untagged { conditions[i] = SteatosisNetwork.condition(for: predictions[i].suggestedView) }
             logits = engine.run(x, conditions: conditions)
             for i in untagged {
-                let suggestion = scores[i].suggestedView, viewProbabilities = scores[i].viewProbabilities
-                scores[i] = ImageScore(logits: Array(logits.data[(i * 8)..<(i * 8 + 8)]))
-                scores[i].suggestedView = suggestion
-                scores[i].viewProbabilities = viewProbabilities
+                let suggestion = predictions[i].suggestedView, viewProbabilities = predictions[i].viewProbabilities
+                predictions[i] = ImagePrediction(logits: heads.row(logits.data, i), layout: heads)
+                predictions[i].suggestedView = suggestion
+                predictions[i].viewProbabilities = viewProbabilities
             }
         }
-        return scores
+        return predictions
     }
 }
 
@@ -167,16 +159,16 @@ public struct StudyResult: Sendable {
         public var score: Double
         public var sd: Double?
         public var images: Int
-        public var grade: Grade { Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy }
+        public var grade: Grade { Grade(score: score) }
     }
     public var views: [ViewResult]
     public var score: Double
-    public var grade: Grade { Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy }
+    public var grade: Grade { Grade(score: score) }
     public var fatPercent: Double
     public var flags: [String]
 
     /// `views` are the tagged views (nil where untagged: the suggestion is used and flagged).
-    public static func aggregate(_ scores: [ImageScore], views: [View?], calibration: FatCalibration,
+    public static func aggregate(_ scores: [ImagePrediction], views: [View?], calibration: FatCalibration,
                                  minimumQuality: Double = 0.5) -> StudyResult {
         var flags: [String] = []
         var byView: [View: [Double]] = [:]

@@ -1,0 +1,23 @@
+import CaseStore
+import Scoring
+import UltrasoundImaging
+
+/// Stored images as the model sees them, each stored file read and decoded once.
+public enum StoredImages {
+    /// The network input of each record, in order; nil where the file cannot be decoded or shows no
+    /// fan. Frames of one file (a cine) share one decode. Throws only when the image store cannot
+    /// give a file back (missing or unreadable), which is not the image's fault.
+    public static func prepare(_ records: [ImageRecord], store: CaseStore) throws -> [NetworkInput?] {
+        var order: [String] = [], indices: [String: [Int]] = [:]
+        for (i, record) in records.enumerated() {
+            if indices[record.sha256] == nil { order.append(record.sha256) }
+            indices[record.sha256, default: []].append(i)
+        }
+        let files = try order.map { sha in (bytes: try store.images.load(sha256: sha), frames: indices[sha]!.map { records[$0].frameNumber }) }
+        var inputs = [NetworkInput?](repeating: nil, count: records.count)
+        for (sha, prepared) in zip(order, Preprocessing.prepare(files: files)) {
+            for (i, input) in zip(indices[sha]!, prepared) { inputs[i] = input }
+        }
+        return inputs
+    }
+}

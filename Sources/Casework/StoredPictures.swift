@@ -1,0 +1,40 @@
+import CaseStore
+import UltrasoundImaging
+
+/// Stored images as people see them: the whole frame, as RGB for a preview and as grey (luma) for
+/// measuring boxes drawn on it. Keeps the last DICOM file parsed, so stepping through a cine decodes
+/// one frame at a time.
+public final class StoredPictures {
+    public struct Frame: Sendable {
+        public var rgb: [UInt8]
+        public var grey: [UInt8]
+        public var width: Int
+        public var height: Int
+    }
+
+    private var dicom: (sha256: String, file: DicomFile)?
+
+    public init() {}
+
+    /// A frame of a stored image; nil when it cannot be read or decoded.
+    public func frame(_ image: ImageRecord, frame: Int, store: CaseStore) -> Frame? {
+        if let dicom, dicom.sha256 == image.sha256 { return (try? dicom.file.frame(frame)).map(Self.frame) }
+        guard let bytes = try? store.images.load(sha256: image.sha256) else { return nil }
+        if ImageFormat.sniff(bytes) == .dicom, let file = try? DicomFile(bytes: bytes) {
+            dicom = (image.sha256, file)
+            return (try? file.frame(frame)).map(Self.frame)
+        }
+        return (try? ImageDecoder.decode(bytes, frame: frame).image).map(Self.frame)
+    }
+
+    /// A frame decoded on its own (no cache), throwing the reason when it cannot be.
+    public static func fullFrame(_ image: ImageRecord, frame: Int, store: CaseStore) throws -> Frame {
+        Self.frame(try ImageDecoder.decode(try store.images.load(sha256: image.sha256), frame: frame).image)
+    }
+
+    static func frame(_ pixels: PixelImage) -> Frame {
+        let grey = FanDetector.greyAndColour(pixels).grey
+        let rgb = pixels.channels == 3 ? pixels.pixels : grey.flatMap { [$0, $0, $0] }
+        return Frame(rgb: rgb, grey: grey, width: pixels.width, height: pixels.height)
+    }
+}
