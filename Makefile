@@ -31,20 +31,23 @@ test: build
 
 # Installs steato under PREFIX (default /usr/local): the binary, its shared files (model, themes,
 # SampleStudies) in share/steatoscope, the man page and bash / zsh / fish completions.
+# CONFIG=debug installs the debug build (the end-to-end test does, to skip a release build).
 PREFIX ?= /usr/local
+CONFIG ?= release
 SHARE = $(PREFIX)/share/steatoscope
-install: release
-	$(SWIFT) package plugin generate-manual --product steato --output-directory .build/manual >/dev/null
+install: bootstrap
+	$(SWIFT) build -c $(CONFIG) --product steato
+	$(SWIFT) package plugin generate-manual --configuration $(CONFIG) >/dev/null
 	install -d $(PREFIX)/bin $(SHARE) $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
 		$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
-	install -m 755 .build/release/steato $(PREFIX)/bin/steato
+	install -m 755 "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/steato" $(PREFIX)/bin/steato
 	rm -rf $(SHARE)/Models $(SHARE)/Themes $(SHARE)/SampleStudies
 	cp -R Models Themes SampleStudies $(SHARE)/
-	install -m 644 .build/manual/steato.1 $(PREFIX)/share/man/man1/steato.1
+	install -m 644 .build/plugins/GenerateManual/outputs/steato/steato.1 $(PREFIX)/share/man/man1/steato.1
 	$(PREFIX)/bin/steato --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/steato
 	$(PREFIX)/bin/steato --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_steato
 	$(PREFIX)/bin/steato --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/steato.fish
-	@echo "installed steato $$($(PREFIX)/bin/steato --version) in $(PREFIX)"
+	@echo "installed $$($(PREFIX)/bin/steato --version) in $(PREFIX)"
 
 clean:
 	rm -rf .build

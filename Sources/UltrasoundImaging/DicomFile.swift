@@ -254,3 +254,12 @@ func cText(_ buffer: [CChar]) -> String {
 }
 
 import Foundation
+
+extension DicomFile {
+    /// Parses a file and decodes up to `maxFrames` frames, as a fuzzer feeds it: returns how many
+    /// frames decoded; a file that cannot be parsed throws its reason.
+    public static func readAll(_ bytes: [UInt8], maxFrames: Int) throws -> Int {
+        let file = try DicomFile(bytes: bytes)
+        return (0..<min(file.frameCount, maxFrames)).filter { (try? file.frame($0)) != nil }.count
+    }
+}

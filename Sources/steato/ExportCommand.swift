@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import UltrasoundImaging
 
@@ -63,16 +64,9 @@ struct ExportCommand: ParsableCommand {
             for image in try store.detail(studyId: studyId).images {
                 let target = folder + "/\(image.id!).png"
                 do {
-                    let bytes = try store.images.load(sha256: image.sha256)
-                    var pixels = try ImageDecoder.decode(bytes, frame: image.frameNumber).image
-                    if anonymize {
-                        let fan = try ImageDecoder.decodeWithFanMask(bytes, frame: image.frameNumber).fan
-                        for i in 0..<(pixels.width * pixels.height) where !fan[i] {
-                            for c in 0..<pixels.channels { pixels.pixels[i * pixels.channels + c] = 0 }
-                        }
-                        if !fan.contains(true) { printError("image \(image.id!): no imaging fan found; written black") }
-                    }
-                    guard FileManager.default.createFile(atPath: target, contents: Data(try PNGCodec.encode(pixels)),
+                    let (png, fanFound) = try ImageExport.png(image, store: store, anonymize: anonymize)
+                    if !fanFound { printError("image \(image.id!): no imaging fan found; written black") }
+                    guard FileManager.default.createFile(atPath: target, contents: Data(png),
                                                          attributes: [.posixPermissions: 0o600]) else {
                         throw UserFacingError("cannot write the file")
                     }
