@@ -97,7 +97,7 @@ MULTIVERSION void steato_expand_mask(const bool *small, long sw, long sh, const 
     box[0] = x0; box[1] = y0; box[2] = x1; box[3] = y1;
 }
 
-MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long x0, long y0, long x1, long y1,
+MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long h, long x0, long y0, long x1, long y1,
                           long size, float *intensity, bool *cell_inside) {
     long bw = x1 - x0, bh = y1 - y0;
     for (long oy = 0; oy < size; oy++) {
@@ -108,7 +108,9 @@ MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, lo
             if (sx1 < sx0 + 1) sx1 = sx0 + 1;
             long sum = 0, inside = 0, total = (sy1 - sy0) * (sx1 - sx0);
             for (long sy = sy0; sy < sy1; sy++) {
+                if (sy < 0 || sy >= h) continue;   /* beyond the image: outside the fan */
                 for (long sx = sx0; sx < sx1; sx++) {
+                    if (sx < 0 || sx >= w) continue;
                     long i = sy * w + sx;
                     long m = mask[i];
                     sum += m * grey[i];

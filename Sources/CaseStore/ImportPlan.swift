@@ -27,6 +27,8 @@ public struct PlannedImage: Sendable, Equatable {
     public var view: View?
     public var liverROI: Rect?
     public var kidneyROI: Rect?
+    /// The physical size of a pixel (mm), from the manifest.
+    public var pixelSpacingMm: Double?
     /// The manifest row, when the image came from one.
     public var line: Int?
     /// How the file is named in messages: `manifest.csv:row 4 (a.jpg)` or the path itself.
@@ -212,7 +214,7 @@ public enum ImportPlanner {
                 study.problems.append(Rejection(path: where_, reason: "image '\(row.imagePath)' not found"))
             }
             study.images.append(PlannedImage(path: imagePath, view: row.view, liverROI: row.liverROI,
-                                              kidneyROI: row.kidneyROI, line: row.line,
+                                              kidneyROI: row.kidneyROI, pixelSpacingMm: row.pixelSpacingMm, line: row.line,
                                               label: "\(where_) (\(row.imagePath))"))
             plan.studies[i] = study
         }

@@ -220,7 +220,8 @@ public final class Importer: @unchecked Sendable {
                 acquisition: image.acquisition, importedAt: now, view: image.planned.view,
                 viewTaggedBy: image.planned.view == nil ? nil : who,
                 viewTaggedAt: image.planned.view == nil ? nil : now,
-                sopInstanceUID: image.sopInstanceUID, seriesInstanceUID: image.seriesInstanceUID)
+                sopInstanceUID: image.sopInstanceUID, seriesInstanceUID: image.seriesInstanceUID,
+                pixelSpacingMm: image.planned.pixelSpacingMm)
             try record.insert(db)
             if let view = image.planned.view {
                 var entry = AuditEntry(who: who, action: "tag", entity: "image", entityId: record.id,

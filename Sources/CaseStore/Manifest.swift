@@ -7,7 +7,7 @@ public struct Manifest: Sendable {
     public static let requiredColumns = ["image", "patient_id", "study_id"]
     public static let optionalColumns = [
         "patient_name", "study_date", "scanner", "view", "histology_fat_pct", "report_grade",
-        "cap_dbm", "mri_pdff_pct", "liver_roi", "kidney_roi",
+        "cap_dbm", "mri_pdff_pct", "liver_roi", "kidney_roi", "pixel_spacing_mm", "content",
     ]
 
     /// One valid row. `line` is the row's number counting the header as row 1, as a spreadsheet shows it.
@@ -26,6 +26,11 @@ public struct Manifest: Sendable {
         public var mriPdffPct: Double?
         public var liverROI: Rect?
         public var kidneyROI: Rect?
+        /// The physical size of a pixel (mm), when known.
+        public var pixelSpacingMm: Double?
+        /// For training sets: what the image shows when it is not a liver image to score
+        /// (`not-liver`, `poor-quality`); empty or `liver` for a liver image.
+        public var refusal: Refusal?
     }
 
     /// A row that cannot be used; its study is not imported.
@@ -146,6 +151,11 @@ public struct Manifest: Sendable {
         row.mriPdffPct = try number("mri_pdff_pct", in: 0...100)
         row.liverROI = try rect("liver_roi")
         row.kidneyROI = try rect("kidney_roi")
+        row.pixelSpacingMm = try number("pixel_spacing_mm", in: 0.001...10)
+        if let text = cells["content"], text != "liver" {
+            guard let refusal = Refusal(rawValue: text) else { throw RowProblem("content '\(text)' is not liver, not-liver or poor-quality") }
+            row.refusal = refusal
+        }
         return row
     }
 }

@@ -14,6 +14,7 @@ public enum ReviewDecision: String, Codable, Sendable, DatabaseValueConvertible 
 
 // Views and grades are stored by their raw values (the schema's CHECK constraints list them).
 extension View: DatabaseValueConvertible {}
+extension Refusal: DatabaseValueConvertible {}
 
 /// A patient, known by the identifier the site uses (`patientKey`); the name is sensitive.
 public struct Patient: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -68,6 +69,8 @@ public struct ImageRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var viewTaggedAt: Date?
     public var sopInstanceUID: String?
     public var seriesInstanceUID: String?
+    /// The physical size of a pixel (mm) when a manifest gave it; DICOM files declare theirs in the file.
+    public var pixelSpacingMm: Double?
 
     public static let databaseTableName = "image"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -120,13 +123,17 @@ public struct ImageScore: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var imageId: Int64
     public var modelName: String
     public var modelSha256: String
-    public var score: Double
-    public var grade: Int
+    /// nil when the image was refused.
+    public var score: Double?
+    public var grade: Int?
     /// P(healthy), P(mild), P(moderate), P(severe), stored as a JSON array.
     public var probs: [Double]
+    /// P(a usable liver image).
     public var quality: Double?
     public var viewSuggested: View?
     public var scoredAt: Date
+    /// Why the image was not scored; nil when it was.
+    public var refused: Refusal?
 
     public static let databaseTableName = "imageScore"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -155,14 +162,17 @@ public struct StudyScore: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var studyId: Int64
     public var modelName: String
     public var modelSha256: String
-    public var score: Double
-    public var grade: Int
+    /// nil when nothing in the study could be scored (flag `no-result`).
+    public var score: Double?
+    public var grade: Int?
     public var fatPct: Double?
     /// What the scorer noticed (`views-disagree`, `few-images:subcostal`, …), stored as a JSON array.
     public var flags: [String]
     public var scoredAt: Date
     /// steato's version (`steato --version`); nil for scores written before it was recorded.
     public var software: String?
+    /// The study score's uncertainty (one standard deviation, in grades).
+    public var scoreSd: Double?
 
     public static let databaseTableName = "studyScore"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

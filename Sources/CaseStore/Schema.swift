@@ -29,6 +29,7 @@ enum Schema {
             // The steato build that scored: preprocessing changes move scores as much as the model does.
             try db.alter(table: "studyScore") { t in t.add(column: "software", .text) }
         }
+        migrator.registerMigration("v5-refusal-and-uncertainty", migrate: allowRefusals)
         return migrator
     }
 
@@ -187,5 +188,55 @@ enum Schema {
             CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             """)
+    }
+
+    /// Images the model refuses have no score, and a study with nothing scorable has no score or
+    /// grade (never 0, "healthy"); the study score gains its uncertainty. SQLite cannot relax NOT
+    /// NULL in place, so both tables are rebuilt with their rows.
+    private static func allowRefusals(_ db: Database) throws {
+        try db.create(table: "imageScoreNew") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("image", onDelete: .cascade).notNull()
+            t.column("modelName", .text).notNull()
+            t.column("modelSha256", .text).notNull()
+            t.column("score", .double)
+            t.column("grade", .integer).check(sql: "grade BETWEEN 0 AND 3")
+            t.column("probs", .text).notNull()  // JSON array of the four grade probabilities
+            t.column("quality", .double)
+            t.column("viewSuggested", .text)
+            t.column("scoredAt", .datetime).notNull()
+            t.column("refused", .text).check(sql: "refused IN ('not-liver', 'poor-quality')")
+        }
+        try db.execute(sql: """
+            INSERT INTO imageScoreNew (id, imageId, modelName, modelSha256, score, grade, probs, quality, viewSuggested, scoredAt)
+            SELECT id, imageId, modelName, modelSha256, score, grade, probs, quality, viewSuggested, scoredAt FROM imageScore
+            """)
+        try db.drop(table: "imageScore")
+        try db.rename(table: "imageScoreNew", to: "imageScore")
+        try db.create(index: "imageScore_image", on: "imageScore", columns: ["imageId", "scoredAt"])
+
+        try db.create(table: "studyScoreNew") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("study", onDelete: .cascade).notNull()
+            t.column("modelName", .text).notNull()
+            t.column("modelSha256", .text).notNull()
+            t.column("score", .double)
+            t.column("grade", .integer).check(sql: "grade BETWEEN 0 AND 3")
+            t.column("fatPct", .double)
+            t.column("flags", .text)  // JSON array of strings
+            t.column("scoredAt", .datetime).notNull()
+            t.column("software", .text)
+            t.column("scoreSd", .double)
+        }
+        try db.execute(sql: """
+            INSERT INTO studyScoreNew (id, studyId, modelName, modelSha256, score, grade, fatPct, flags, scoredAt, software)
+            SELECT id, studyId, modelName, modelSha256, score, grade, fatPct, flags, scoredAt, software FROM studyScore
+            """)
+        try db.drop(table: "studyScore")
+        try db.rename(table: "studyScoreNew", to: "studyScore")
+        try db.create(index: "studyScore_study", on: "studyScore", columns: ["studyId", "scoredAt"])
+
+        // The physical size of a pixel, from a manifest's pixel_spacing_mm (DICOM files declare theirs).
+        try db.alter(table: "image") { t in t.add(column: "pixelSpacingMm", .double) }
     }
 }

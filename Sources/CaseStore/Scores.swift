@@ -6,14 +6,17 @@ import UltrasoundImaging
 public struct ScoringRun: Sendable {
     public struct Image: Sendable {
         public var imageId: Int64
-        public var score: Double
-        public var grade: Int
+        /// nil when refused.
+        public var score: Double?
+        public var grade: Int?
         public var probabilities: [Double]
         public var quality: Double
         public var suggestedView: View
-        public init(imageId: Int64, score: Double, grade: Int, probabilities: [Double], quality: Double, suggestedView: View) {
+        public var refused: Refusal?
+        public init(imageId: Int64, score: Double?, grade: Int?, probabilities: [Double], quality: Double, suggestedView: View,
+                    refused: Refusal?) {
             self.imageId = imageId; self.score = score; self.grade = grade; self.probabilities = probabilities
-            self.quality = quality; self.suggestedView = suggestedView
+            self.quality = quality; self.suggestedView = suggestedView; self.refused = refused
         }
     }
     public struct ViewAggregate: Sendable {
@@ -29,20 +32,23 @@ public struct ScoringRun: Sendable {
     public var software: String
     public var images: [Image]
     public var views: [ViewAggregate]
-    public var score: Double
-    public var grade: Int
-    public var fatPercent: Double
+    /// nil when nothing was scorable (`no-result`).
+    public var score: Double?
+    public var scoreSd: Double?
+    public var grade: Int?
+    public var fatPercent: Double?
     public var flags: [String]
     public init(studyId: Int64, modelName: String, modelSha256: String, software: String, images: [Image], views: [ViewAggregate],
-                score: Double, grade: Int, fatPercent: Double, flags: [String]) {
+                score: Double?, scoreSd: Double?, grade: Int?, fatPercent: Double?, flags: [String]) {
         self.studyId = studyId; self.modelName = modelName; self.modelSha256 = modelSha256; self.software = software; self.images = images
-        self.views = views; self.score = score; self.grade = grade; self.fatPercent = fatPercent; self.flags = flags
+        self.views = views; self.score = score; self.scoreSd = scoreSd; self.grade = grade; self.fatPercent = fatPercent; self.flags = flags
     }
 }
 
 extension CaseStore {
     /// Writes a scoring run in one transaction: image, view and study scores, the study's cached
-    /// score, grade and status (a reviewed study stays reviewed), and an audit entry.
+    /// score, grade and status, and an audit entry. A reviewed study stays reviewed and keeps the
+    /// reader's grade (the reader has the last word); a study with no result has no score or grade.
     public func save(_ run: ScoringRun, who: String = CaseStore.currentUser) throws {
         try write { db in
             let now = Date()
@@ -52,7 +58,7 @@ extension CaseStore {
                 let probs = image.probabilities.map { ($0 * 10_000).rounded() / 10_000 }
                 var record = ImageScore(imageId: image.imageId, modelName: run.modelName, modelSha256: run.modelSha256,
                                         score: image.score, grade: image.grade, probs: probs, quality: image.quality,
-                                        viewSuggested: image.suggestedView, scoredAt: now)
+                                        viewSuggested: image.suggestedView, scoredAt: now, refused: image.refused)
                 try record.insert(db)
             }
             for v in run.views {
@@ -62,15 +68,18 @@ extension CaseStore {
             }
             var record = StudyScore(studyId: run.studyId, modelName: run.modelName, modelSha256: run.modelSha256, score: run.score,
                                     grade: run.grade, fatPct: run.fatPercent, flags: run.flags, scoredAt: now,
-                                    software: run.software)
+                                    software: run.software, scoreSd: run.scoreSd)
             try record.insert(db)
             let old = study.score.map { String(format: "%.2f", $0) }
             study.score = run.score
-            study.grade = run.grade
-            if study.status != .reviewed { study.status = .scored }
+            if study.status != .reviewed {
+                study.grade = run.grade
+                study.status = .scored
+            }
             try study.update(db)
+            let result = run.score.map { String(format: "%.2f", $0) } ?? "no result"
             var entry = AuditEntry(who: who, action: "score", entity: "study", entityId: run.studyId, oldValue: old,
-                                   newValue: String(format: "%.2f by %@ %@", run.score, run.modelName, String(run.modelSha256.prefix(12))), at: now)
+                                   newValue: "\(result) by \(run.modelName) \(run.modelSha256.prefix(12))", at: now)
             try entry.insert(db)
         }
     }

@@ -30,20 +30,21 @@ public struct EvaluationRow: Sendable {
 }
 
 public enum EvaluationRows {
-    /// Every scored study with a grade by `reference`, with its baselines.
+    /// Every scored study with a result and a grade by `reference`, with its baselines (a study the
+    /// model refused has no score to rank and is left out).
     public static func build(store: CaseStore, reference: ReferenceStandard) throws -> [EvaluationRow] {
         var rows: [EvaluationRow] = []
         for id in try store.studyIds(unscoredOnly: false) {
             let d = try store.detail(studyId: id)
-            guard let studyScore = d.studyScore, let grade = reference.grade(d.reference) else { continue }
-            rows.append(try row(d, score: studyScore.score, grade: grade, store: store))
+            guard let score = d.studyScore?.score, let grade = reference.grade(d.reference) else { continue }
+            rows.append(try row(d, score: score, grade: grade, store: store))
         }
         return rows
     }
 
     static func row(_ d: StudyDetail, score: Double, grade: Int, store: CaseStore) throws -> EvaluationRow {
         var byView: [View: [Double]] = [:]
-        for image in d.images { if let s = d.imageScores[image.id!], let v = image.view { byView[v, default: []].append(s.score) } }
+        for image in d.images { if let s = d.imageScores[image.id!]?.score, let v = image.view { byView[v, default: []].append(s) } }
         // Hepatorenal index on the whole stored frame, where the boxes were drawn (a DICOM frame's
         // B-mode crop would shift them); attenuation on what the network sees.
         var ratios: [Double] = [], slopes: [Double] = []

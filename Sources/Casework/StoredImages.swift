@@ -13,7 +13,12 @@ public enum StoredImages {
             if indices[record.sha256] == nil { order.append(record.sha256) }
             indices[record.sha256, default: []].append(i)
         }
-        let files = try order.map { sha in (bytes: try store.images.load(sha256: sha), frames: indices[sha]!.map { records[$0].frameNumber }) }
+        // A manifest's pixel spacing travels with the record; a DICOM file declares its own.
+        let files = try order.map { sha in
+            let first = records[indices[sha]![0]]
+            return (bytes: try store.images.load(sha256: sha), frames: indices[sha]!.map { records[$0].frameNumber },
+                    cmPerPixel: first.pixelSpacingMm.map { $0 / 10 })
+        }
         var inputs = [NetworkInput?](repeating: nil, count: records.count)
         for (sha, prepared) in zip(order, Preprocessing.prepare(files: files)) {
             for (i, input) in zip(indices[sha]!, prepared) { inputs[i] = input }

@@ -8,14 +8,19 @@ public struct ScoredStudy: Sendable {
     public var id: Int64
     public var report: StudyReport
 
-    /// One line for people: the study, its score, grade and fat, each view's mean ± sd, the flags.
+    /// One line for people: the study, its score (or why there is none), each view's mean ± sd, the flags.
     public var text: String {
         let viewText = View.liverViews.compactMap { view in
             report.views[view.rawValue].map { String(format: "%@ %.2f±%.2f (%d)", view.abbreviation, $0.score, $0.sd ?? 0, $0.nImages) }
         }.joined(separator: "  ")
-        return String(format: "study %lld %@/%@: score %.2f (%@), fat %.0f %%  %@%@", id, report.patientId, report.studyId,
-                      report.score, Grade(score: report.score).name, report.fatPct, viewText,
-                      report.flags.isEmpty ? "" : "  flags: " + report.flags.joined(separator: ", "))
+        let result: String
+        if let score = report.score, let grade = report.grade.flatMap(Grade.init(rawValue:)) {
+            result = String(format: "score %.2f ± %.2f (%@), fat %.0f %%", score, report.scoreSd ?? 0, grade.name, report.fatPct ?? 0)
+        } else {
+            result = "no result (\(StudyScoring.whyNoResult(report.images.compactMap(\.refused))))"
+        }
+        return "study \(id) \(report.patientId)/\(report.studyId): \(result)" + (viewText.isEmpty ? "" : "  " + viewText)
+            + (report.flags.isEmpty ? "" : "  flags: " + report.flags.joined(separator: ", "))
     }
 }
 
@@ -32,33 +37,52 @@ public enum StudyScoring {
         }
         let adaptation = try detail.study.scanner.flatMap { try store.adaptation(scanner: $0, modelSha256: model.sha256) }
         let predictions = try model.score(inputs, views: views, scanner: detail.study.scanner, adaptation: adaptation)
-        var result = StudyResult.aggregate(predictions, views: views, calibration: model.calibration)
-        if used.count < detail.images.count { result.flags.append("no-fan-found") }
+        var result = StudyResult.aggregate(predictions, views: views, calibration: model.calibration, rule: model.rule)
+        if used.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
         if adaptation != nil { result.flags.append("scanner-adapted") }
+        // Images without a fan are refused as too poor to read (a blank or frozen screen, a non-image).
+        let unreadable = detail.images.filter { image in !used.contains { $0.id == image.id } }
 
         let rounded = StudyReport.rounded
+        let scored = zip(used, zip(predictions, result.refusals)).map { image, pair in
+            let (p, refusal) = pair
+            return StudyReport.ImageResult(
+                imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view, viewSuggested: p.suggestedView,
+                score: refusal == nil ? rounded(p.score) : nil, grade: refusal == nil ? model.rule.grade(p.score).rawValue : nil,
+                probs: p.probabilities.map(rounded), quality: rounded(p.quality), refused: refusal)
+        }
+        let blank = unreadable.map { image in
+            StudyReport.ImageResult(imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view,
+                                    viewSuggested: .other, score: nil, grade: nil, probs: [], quality: 0, refused: .poorQuality)
+        }
+        let order = Dictionary(uniqueKeysWithValues: detail.images.enumerated().map { ($1.id!, $0) })
         let report = StudyReport(
             studyId: detail.study.studyKey, patientId: detail.patient.patientKey,
-            score: rounded(result.score), grade: result.grade.rawValue, fatPct: rounded(result.fatPercent),
+            score: result.score.map(rounded), scoreSd: result.scoreSd.map(rounded), grade: result.grade?.rawValue,
+            fatPct: result.fatPercent.map(rounded),
             views: Dictionary(uniqueKeysWithValues: result.views.map {
                 ($0.view.rawValue, StudyReport.ViewSummary(score: rounded($0.score), grade: $0.grade.rawValue, nImages: $0.images,
                                                            sd: $0.sd.map(rounded)))
             }),
-            images: zip(used, predictions).map { image, p in
-                StudyReport.ImageResult(imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view,
-                                        viewSuggested: p.suggestedView, score: rounded(p.score), grade: p.grade.rawValue,
-                                        probs: p.probabilities.map(rounded), quality: rounded(p.quality))
-            },
+            images: (scored + blank).sorted { order[$0.imageId]! < order[$1.imageId]! },
             model: .init(name: model.name, sha256: model.sha256), software: SoftwareVersion.current, flags: result.flags)
 
         try store.save(ScoringRun(
             studyId: studyId, modelName: model.name, modelSha256: model.sha256, software: SoftwareVersion.current,
-            images: zip(used, predictions).map { image, p in
-                ScoringRun.Image(imageId: image.id!, score: p.score, grade: p.grade.rawValue, probabilities: p.probabilities,
-                                 quality: p.quality, suggestedView: p.suggestedView)
+            images: report.images.map { r in
+                ScoringRun.Image(imageId: r.imageId, score: r.score, grade: r.grade, probabilities: r.probs, quality: r.quality,
+                                 suggestedView: r.viewSuggested, refused: r.refused)
             },
             views: result.views.map { .init(view: $0.view, score: $0.score, sd: $0.sd, images: $0.images, grade: $0.grade.rawValue) },
-            score: result.score, grade: result.grade.rawValue, fatPercent: result.fatPercent, flags: result.flags))
+            score: result.score, scoreSd: result.scoreSd, grade: result.grade?.rawValue, fatPercent: result.fatPercent, flags: result.flags))
         return ScoredStudy(id: studyId, report: report)
+    }
+
+    /// Why a study has no result, from its images' refusals: "9 images not liver", "3 too poor", …
+    public static func whyNoResult(_ refusals: [Refusal]) -> String {
+        guard !refusals.isEmpty else { return "no images" }
+        let notLiver = refusals.filter { $0 == .notLiver }.count, poor = refusals.count - notLiver
+        return [notLiver > 0 ? "\(notLiver) not liver" : nil, poor > 0 ? "\(poor) too poor to score" : nil]
+            .compactMap { $0 }.joined(separator: ", ")
     }
 }

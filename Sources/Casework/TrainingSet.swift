@@ -24,9 +24,13 @@ public enum TrainingSet {
             for problem in manifest.rowErrors { source.problems.append("\(path):row \(problem.line): \(problem.reason)") }
             let base = (path as NSString).deletingLastPathComponent
             for row in manifest.rows {
-                guard let grade = labels == .report ? row.reportGrade : row.histologyFatPct.map({ Grade(fatPercent: $0).rawValue }) else { continue }
+                // Images to refuse teach the gate and carry no grade.
+                let grade = row.refusal != nil ? 0 : labels == .report ? row.reportGrade : row.histologyFatPct.map { Grade(fatPercent: $0).rawValue }
+                guard let grade else { continue }
                 let file = row.imagePath.hasPrefix("/") ? row.imagePath : base + "/" + row.imagePath
-                source.images.append(LabelledImage(path: file, grade: grade, fatPercent: row.histologyFatPct, view: row.view, patient: row.patientKey))
+                source.images.append(LabelledImage(path: file, grade: grade, fatPercent: row.histologyFatPct, view: row.view,
+                                                   patient: row.patientKey, refusal: row.refusal,
+                                                   cmPerPixel: row.pixelSpacingMm.map { $0 / 10 }))
             }
         }
         if let store {

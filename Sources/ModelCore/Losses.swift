@@ -20,14 +20,18 @@ public enum Loss {
 
     /// Ordinal loss on cumulative logits [N, K−1]: logit j models P(grade > j), trained with binary
     /// cross-entropy against [grade > j]. `weights` scales each sample (e.g. by label confidence).
-    public static func ordinal(_ logits: Tensor, _ grades: [Int], weights: [Float]? = nil) -> (Float, Tensor) {
+    /// `smoothing` ε softens the targets for noisy labels: a threshold next to the label (where a
+    /// reader one grade off would flip it) gets ε instead of 0 and 1 − ε instead of 1, farther ones ε/4.
+    public static func ordinal(_ logits: Tensor, _ grades: [Int], weights: [Float]? = nil, smoothing: Double = 0) -> (Float, Tensor) {
         let n = logits.shape[0], k = logits.shape[1]
         var grad = Tensor(zeros: logits.shape)
         var total: Double = 0
         for b in 0..<n {
             let w = Double(weights?[b] ?? 1)
             for j in 0..<k {
-                let z = Double(logits.data[b * k + j]), target: Double = grades[b] > j ? 1 : 0
+                let adjacent = j == grades[b] || j == grades[b] - 1
+                let eps = adjacent ? smoothing : smoothing / 4
+                let z = Double(logits.data[b * k + j]), target: Double = grades[b] > j ? 1 - eps : eps
                 // log(1 + e^z) − target·z, computed stably
                 total += w * (max(z, 0) + log1p(exp(-abs(z))) - target * z)
                 let sigma = 1 / (1 + exp(-z))

@@ -9,8 +9,9 @@ public struct HeadLayout: Sendable, Equatable {
     public let ordinal: Range<Int>
     /// One logit per `SteatosisNetwork.views` entry.
     public let view: Range<Int>
-    /// P(usable liver image).
-    public let quality: Int
+    /// The gate: logits for a usable liver image, not a liver B-mode image, too poor to score
+    /// (a softmax). Files from before the gate have a single quality logit instead.
+    public let gate: Range<Int>
     /// Outputs per image.
     public let width: Int
 
@@ -20,8 +21,11 @@ public struct HeadLayout: Sendable, Equatable {
             return start..<(start + head.size)
         }
         guard let ordinal = range("ordinal"), ordinal.count == 3, let view = range("view"),
-              view.count == SteatosisNetwork.views.count, let quality = range("quality"), quality.count == 1 else { return nil }
-        self.ordinal = ordinal; self.view = view; self.quality = quality.lowerBound; width = spec.outputs
+              view.count == SteatosisNetwork.views.count else { return nil }
+        if let gate = range("gate"), gate.count == 3 { self.gate = gate }
+        else if let quality = range("quality"), quality.count == 1 { gate = quality }
+        else { return nil }
+        self.ordinal = ordinal; self.view = view; width = spec.outputs
     }
 
     /// The layout of the network this build trains.
@@ -31,38 +35,118 @@ public struct HeadLayout: Sendable, Equatable {
     public func row(_ logits: [Float], _ b: Int) -> ArraySlice<Float> { logits[(b * width)..<((b + 1) * width)] }
 }
 
-/// What the network predicts for one image, read from its output row.
+/// How a model turns probabilities into decisions, chosen on validation data when the model is
+/// trained and stored in its file: the score cut-offs between grades, and the gate's threshold.
+public struct ScoreRule: Codable, Sendable, Equatable {
+    /// Scores at or above `gradeCutoffs[k-1]` are grade k or more (k = 1, 2, 3).
+    public var gradeCutoffs: [Double]
+    /// Below this P(usable liver image) an image is refused.
+    public var gateThreshold: Double
+
+    public init(gradeCutoffs: [Double] = [0.5, 1.5, 2.5], gateThreshold: Double = 0.5) {
+        self.gradeCutoffs = gradeCutoffs; self.gateThreshold = gateThreshold
+    }
+
+    /// Rounding the expected grade, and refusing below even odds: what a model without a fitted rule uses.
+    public static let standard = ScoreRule()
+
+    /// The one grade rule, for images, views and studies alike.
+    public func grade(_ score: Double) -> Grade {
+        Grade(rawValue: gradeCutoffs.filter { score >= $0 }.count) ?? .healthy
+    }
+
+    public init?(json: String) {
+        guard let rule = try? JSONDecoder().decode(ScoreRule.self, from: Data(json.utf8)), rule.gradeCutoffs.count == 3,
+              zip(rule.gradeCutoffs, rule.gradeCutoffs.dropFirst()).allSatisfy({ $0 < $1 }) else { return nil }
+        self = rule
+    }
+
+    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+
+    /// Chosen on validation data: each grade cut-off where Youden's J (sensitivity + specificity − 1)
+    /// for "grade ≥ k" is largest, kept increasing; the gate threshold low enough that at most
+    /// `liverRefusal` of the usable liver images are refused, between 0.2 and 0.5.
+    public static func fit(scores: [Double], grades: [Int], liverQuality: [Double], liverRefusal: Double = 0.02) -> ScoreRule {
+        var cutoffs = ScoreRule.standard.gradeCutoffs
+        for k in 1...3 {
+            let positives = grades.filter { $0 >= k }.count, negatives = grades.count - positives
+            guard positives >= 5, negatives >= 5 else { continue }
+            var best = (j: -1.0, cut: cutoffs[k - 1])
+            for cut in stride(from: Double(k) - 0.9, through: Double(k) + 0.4, by: 0.02) {
+                let tp = zip(scores, grades).filter { $0.0 >= cut && $0.1 >= k }.count
+                let tn = zip(scores, grades).filter { $0.0 < cut && $0.1 < k }.count
+                let j = Double(tp) / Double(positives) + Double(tn) / Double(negatives) - 1
+                if j > best.j + 1e-9 { best = (j, cut) }
+            }
+            cutoffs[k - 1] = best.cut
+        }
+        for k in 1..<3 { cutoffs[k] = max(cutoffs[k], cutoffs[k - 1] + 0.1) }
+        let sorted = liverQuality.sorted()
+        let quantile = sorted.isEmpty ? 0.5 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * liverRefusal))]
+        return ScoreRule(gradeCutoffs: cutoffs, gateThreshold: min(0.5, max(0.2, quantile)))
+    }
+}
+
+/// What the network (or an ensemble of networks, averaged) predicts for one image.
 public struct ImagePrediction: Sendable, Equatable {
     /// P(grade ≥ mild), P(grade ≥ moderate), P(severe), made monotone.
     public var cumulative: [Double]
-    /// P(healthy), P(mild), P(moderate), P(severe).
-    public var probabilities: [Double]
-    /// Expected grade, 0–3.
-    public var score: Double
-    public var grade: Grade
-    public var suggestedView: View
     public var viewProbabilities: [Double]
-    /// P(usable liver image).
-    public var quality: Double
+    /// P(usable liver image), P(not a liver B-mode image), P(too poor to score).
+    public var gate: [Double]
+    /// Each ensemble member's expected grade (one value for a single network).
+    public var memberScores: [Double]
 
+    /// One network's output row.
     public init(logits row: ArraySlice<Float>, layout: HeadLayout = .standard) {
         func sigmoid(_ x: Float) -> Double { 1 / (1 + exp(-Double(x))) }
+        func softmax(_ v: [Double]) -> [Double] {
+            let m = v.max()!, e = v.map { exp($0 - m) }, z = e.reduce(0, +)
+            return e.map { $0 / z }
+        }
         let base = row.startIndex
         var c = layout.ordinal.map { sigmoid(row[base + $0]) }
         c[1] = min(c[1], c[0]); c[2] = min(c[2], c[1])
         cumulative = c
-        probabilities = [1 - c[0], c[0] - c[1], c[1] - c[2], c[2]]
-        score = c.reduce(0, +)
-        grade = Grade(score: score)
-        let v = layout.view.map { Double(row[base + $0]) }
-        let m = v.max()!
-        let e = v.map { exp($0 - m) }
-        let z = e.reduce(0, +)
-        let vp = e.map { $0 / z }
-        viewProbabilities = vp
-        suggestedView = SteatosisNetwork.views[vp.indices.max { vp[$0] < vp[$1] }!]
-        quality = sigmoid(row[base + layout.quality])
+        viewProbabilities = softmax(layout.view.map { Double(row[base + $0]) })
+        if layout.gate.count == 3 {
+            gate = softmax(layout.gate.map { Double(row[base + $0]) })
+        } else {
+            let q = sigmoid(row[base + layout.gate.lowerBound])   // a quality logit: usable, or poor
+            gate = [q, 0, 1 - q]
+        }
+        memberScores = [c.reduce(0, +)]
     }
 
     public init(logits: [Float], layout: HeadLayout = .standard) { self.init(logits: logits[...], layout: layout) }
+
+    /// The mean of several networks' predictions of one image (an ensemble).
+    public init(averaging members: [ImagePrediction]) {
+        func mean(_ k: KeyPath<ImagePrediction, [Double]>) -> [Double] {
+            let n = Double(members.count)
+            return members.dropFirst().reduce(members[0][keyPath: k]) { zip($0, $1[keyPath: k]).map { $0 + $1 } }.map { $0 / n }
+        }
+        cumulative = mean(\.cumulative)
+        viewProbabilities = mean(\.viewProbabilities)
+        gate = mean(\.gate)
+        memberScores = members.flatMap(\.memberScores)
+    }
+
+    /// P(healthy), P(mild), P(moderate), P(severe).
+    public var probabilities: [Double] {
+        [1 - cumulative[0], cumulative[0] - cumulative[1], cumulative[1] - cumulative[2], cumulative[2]]
+    }
+    /// Expected grade, 0–3.
+    public var score: Double { cumulative.reduce(0, +) }
+    public var suggestedView: View {
+        SteatosisNetwork.views[viewProbabilities.indices.max { viewProbabilities[$0] < viewProbabilities[$1] }!]
+    }
+    /// P(usable liver image).
+    public var quality: Double { gate[0] }
+
+    /// Why the image should not be scored under `rule`, or nil.
+    public func refusal(_ rule: ScoreRule) -> Refusal? {
+        guard quality < rule.gateThreshold else { return nil }
+        return gate[1] >= gate[2] ? .notLiver : .poorQuality
+    }
 }

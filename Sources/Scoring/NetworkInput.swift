@@ -1,10 +1,21 @@
 import CKernels
 import UltrasoundImaging
 
-/// The network's view of an image: the fan cropped to its bounding box and resampled to size×size,
-/// intensities normalised per image (median 0, robust spread 1, so gain and dynamic range carry no
-/// information), and a second channel holding each row's depth (0 at the top of the fan, 1 at its
-/// deepest row; physical depth / 20 cm when the pixel spacing is known).
+/// Where an image's centimetres-per-pixel came from.
+public enum ScaleSource: String, Sendable, Codable {
+    /// Declared by the file: a DICOM ultrasound region, or the manifest's `pixel_spacing_mm`.
+    case declared
+    /// Read off the depth scale burned in beside the image.
+    case screen
+    /// Not known: the fan taken to be `Preprocessing.assumedDepthCm` deep (flag `no-scale`).
+    case assumed
+}
+
+/// The network's view of an image: a fixed physical window (`Preprocessing.windowCm` deep from the
+/// top of the fan and as wide, centred on the fan) resampled to size×size, so one cell is the same
+/// number of millimetres on every scanner and depth setting; intensities normalised per image
+/// (median 0, robust spread 1, so gain and dynamic range carry no information); and a second
+/// channel holding each row's depth in centimetres / 20.
 public struct NetworkInput: Sendable {
     public static let channels = 2
     public let size: Int
@@ -12,38 +23,28 @@ public struct NetworkInput: Sendable {
     public var intensity: [Float]
     /// Inside the fan and not an overlay.
     public var mask: [Bool]
-    /// Depth of each output row (0…1).
+    /// Depth of each output row (cm / 20).
     public var rowDepth: [Float]
+    /// Where the scale came from.
+    public var scale: ScaleSource = .declared
 
     public init(size: Int, intensity: [Float], mask: [Bool], rowDepth: [Float]) {
         self.size = size; self.intensity = intensity; self.mask = mask; self.rowDepth = rowDepth
     }
 
-    /// Crops the fan and resamples it with area averaging (through `Preprocessing.prepare`).
-    init?(image: PixelImage, size: Int, cmPerPixel: Double? = nil) {
-        let (grey, coloured) = FanDetector.greyAndColour(image)
-        guard let fan = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { return nil }
-        self.init(grey: grey, fan: fan, size: size, cmPerPixel: cmPerPixel)
-    }
-
-    init(image: PixelImage, fan: FanRegion, size: Int, cmPerPixel: Double? = nil) {
-        self.init(grey: FanDetector.greyAndColour(image).grey, fan: fan, size: size, cmPerPixel: cmPerPixel)
-    }
-
-    /// A cell counts when most of it lies in the fan.
-    init(grey: [UInt8], fan: FanRegion, size: Int, cmPerPixel: Double?) {
+    /// Cuts the physical window out of the image around the fan and resamples it with area averaging.
+    init(grey: [UInt8], height: Int, fan: FanRegion, size: Int, cmPerPixel: Double, windowCm: Double) {
         self.size = size
-        let bh = fan.y1 - fan.y0
+        let span = windowCm / cmPerPixel
+        let centre = Double(fan.x0 + fan.x1) / 2
+        let x0 = Int((centre - span / 2).rounded()), y0 = fan.y0
+        let x1 = x0 + Int(span.rounded()), y1 = y0 + Int(span.rounded())
         var intensity = [Float](repeating: 0, count: size * size)
         var mask = [Bool](repeating: false, count: size * size)
-        steato_area_resample(grey, fan.mask, fan.width, fan.x0, fan.y0, fan.x1, fan.y1, size, &intensity, &mask)
+        steato_area_resample(grey, fan.mask, fan.width, height, x0, y0, x1, y1, size, &intensity, &mask)
         self.intensity = intensity
         self.mask = mask
-        if let cmPerPixel {
-            rowDepth = (0..<size).map { Float(min(1, (Double(bh) * (Double($0) + 0.5) / Double(size)) * cmPerPixel / 20)) }
-        } else {
-            rowDepth = (0..<size).map { (Float($0) + 0.5) / Float(size) }
-        }
+        rowDepth = (0..<size).map { Float((Double($0) + 0.5) / Double(size) * windowCm / 20) }
     }
 
     /// The two input channels, [2, size, size]: normalised intensity (0 outside the fan) and depth.

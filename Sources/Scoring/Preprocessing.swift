@@ -5,35 +5,70 @@ import UltrasoundImaging
 /// network's input out. Training, scoring, adaptation, evaluation baselines and the fan sheets all
 /// come through here, so they see an image the same way.
 public enum Preprocessing {
-    /// The network input of a decoded imaging area; nil when no imaging fan is found.
-    public static func prepare(_ image: PixelImage) -> NetworkInput? {
-        NetworkInput(image: image, size: SteatosisNetwork.size)
+    /// The physical window the network sees: this many centimetres deep from the top of the fan, and as wide.
+    public static let windowCm = 16.0
+    /// The depth a fan is taken to show when no scale is known (a common abdominal preset).
+    public static let assumedDepthCm = 15.0
+
+    /// The settings a model file records, so the file says how its inputs were made.
+    public static let description =
+        #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":["intensity normalised per image","depth cm/20"]}"#
+
+    /// The network input of a decoded imaging area; nil when no imaging fan is found. `cmPerPixel`
+    /// is the declared spacing when known; otherwise the screen's depth scale is read, and failing
+    /// that the fan is assumed `assumedDepthCm` deep.
+    public static func prepare(_ image: PixelImage, cmPerPixel: Double? = nil) -> NetworkInput? {
+        let (grey, coloured) = FanDetector.greyAndColour(image)
+        guard let fan = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { return nil }
+        return prepare(grey: grey, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
     }
 
     /// The same, with the fan already found (benchmarks time the two steps apart).
-    public static func prepare(_ image: PixelImage, fan: FanRegion) -> NetworkInput {
-        NetworkInput(image: image, fan: fan, size: SteatosisNetwork.size)
+    public static func prepare(_ image: PixelImage, fan: FanRegion, cmPerPixel: Double? = nil) -> NetworkInput {
+        prepare(grey: FanDetector.greyAndColour(image).grey, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
+    }
+
+    static func prepare(grey: [UInt8], height: Int, fan: FanRegion, cmPerPixel declared: Double?) -> NetworkInput {
+        var source = ScaleSource.declared
+        var scale = declared
+        if scale == nil {
+            scale = DepthScale.read(grey: grey, width: fan.width, height: height, fan: fan)
+            source = .screen
+        }
+        if scale == nil {
+            scale = assumedDepthCm / Double(max(1, fan.y1 - fan.y0))
+            source = .assumed
+        }
+        var input = NetworkInput(grey: grey, height: height, fan: fan, size: SteatosisNetwork.size, cmPerPixel: scale!, windowCm: windowCm)
+        input.scale = source
+        return input
     }
 
     /// An image file's frames as the model sees them: each frame's imaging area (a DICOM file's
-    /// declared B-mode region) decoded once for the file, then prepared. A frame without a fan is nil;
-    /// a file that cannot be decoded throws.
-    public static func prepare(file bytes: [UInt8], frames: [Int] = [0]) throws -> [NetworkInput?] {
-        try ImageDecoder.decodeImagingAreas(bytes, frames: frames).map(prepare)
+    /// declared B-mode region, whose spacing is then declared too) decoded once for the file, then
+    /// prepared. A frame without a fan is nil; a file that cannot be decoded throws.
+    public static func prepare(file bytes: [UInt8], frames: [Int] = [0], cmPerPixel: Double? = nil) throws -> [NetworkInput?] {
+        let areas = try ImageDecoder.decodeImagingAreas(bytes, frames: frames)
+        let spacing = cmPerPixel ?? ImageDecoder.declaredSpacing(bytes)
+        return areas.map { prepare($0, cmPerPixel: spacing) }
     }
 
     /// Many files' frames on all cores: each file decoded once (a cine's frames share one parse and
     /// decompression), files in parallel, then every frame prepared in parallel. A file that cannot be
     /// decoded gives nil for each of its frames, like a frame without a fan.
-    public static func prepare(files: [(bytes: [UInt8], frames: [Int])]) -> [[NetworkInput?]] {
+    public static func prepare(files: [(bytes: [UInt8], frames: [Int], cmPerPixel: Double?)]) -> [[NetworkInput?]] {
         let decoded = ConcurrentSlots<[PixelImage]>(count: files.count)
+        let spacing = ConcurrentSlots<Double>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { f in
             if let images = try? ImageDecoder.decodeImagingAreas(files[f].bytes, frames: files[f].frames) { decoded.set(f, images) }
+            spacing.set(f, files[f].cmPerPixel ?? ImageDecoder.declaredSpacing(files[f].bytes))
         }
         let jobs = files.indices.flatMap { f in files[f].frames.indices.map { (file: f, frame: $0) } }
         let prepared = ConcurrentSlots<NetworkInput>(count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-            if let image = decoded[jobs[j].file]?[jobs[j].frame], let input = prepare(image) { prepared.set(j, input) }
+            if let image = decoded[jobs[j].file]?[jobs[j].frame], let input = prepare(image, cmPerPixel: spacing[jobs[j].file]) {
+                prepared.set(j, input)
+            }
         }
         var out = files.map { [NetworkInput?](repeating: nil, count: $0.frames.count) }
         for (j, job) in jobs.enumerated() { out[job.file][job.frame] = prepared[j] }

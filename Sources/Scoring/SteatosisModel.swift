@@ -2,21 +2,30 @@ import Foundation
 import ModelCore
 import UltrasoundImaging
 
-/// A loaded model ready to score: name, identity (the file's sha256), the inference engine and the
-/// score → fat-percent calibration.
+/// A loaded model ready to score: name, identity (the file's sha256), its networks (one, or the
+/// members of an ensemble, whose disagreement is part of each study's uncertainty), the score rule
+/// chosen on validation data, and the score → fat-percent calibration.
+///
+/// File layout: one network's tensors as they are, or, with `__metadata__["ensemble"] = N`, each
+/// member's tensors under `member0.` … `member{N-1}.`.
 public final class SteatosisModel: @unchecked Sendable {
     public let name: String
     public let sha256: String
     public let path: String
     public let calibration: FatCalibration
-    let engine: InferenceEngine
-    /// Where the heads sit in the network's output.
+    public let rule: ScoreRule
+    /// The file's metadata (architecture, preprocessing, training settings).
+    public let metadata: [String: String]
+    let engines: [InferenceEngine]
+    /// The training forms, kept for test-time adaptation.
+    let networks: [ConvNet]
+    /// Where the heads sit in the networks' output.
     let heads: HeadLayout
-    /// The training form, kept for test-time adaptation.
-    let network: ConvNet
     /// Engines with a scanner's adapted statistics, by scanner.
-    private var adapted: [String: InferenceEngine] = [:]
+    private var adapted: [String: [InferenceEngine]] = [:]
     private let lock = NSLock()
+
+    public var members: Int { networks.count }
 
     public init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -24,37 +33,60 @@ public final class SteatosisModel: @unchecked Sendable {
         }
         let bytes = [UInt8](data)
         let file = try SafetensorsFile.parse(bytes, file: path)
-        let net = try ConvNet.load(file, path: path)
-        guard net.spec.inputChannels == NetworkInput.channels, net.spec.inputHeight == SteatosisNetwork.size,
-              net.spec.conditions == SteatosisNetwork.views.count, let heads = HeadLayout(net.spec) else {
+        let count = Int(file.metadata["ensemble"] ?? "1") ?? 0
+        guard (1...16).contains(count) else { throw ModelFileError.badArchitecture(file: path, reason: "ensemble of \(count) networks") }
+        let nets = try (0..<count).map { try ConvNet.load(file, path: path, prefix: Self.prefix($0, of: count)) }
+        guard let spec = nets.first?.spec, nets.allSatisfy({ $0.spec == spec }), spec.inputChannels == NetworkInput.channels,
+              spec.inputHeight == SteatosisNetwork.size, spec.conditions == SteatosisNetwork.views.count,
+              let heads = HeadLayout(spec) else {
             throw ModelFileError.badArchitecture(file: path, reason: "not a steatosis network (inputs or heads differ)")
         }
         self.path = path
         self.heads = heads
+        metadata = file.metadata
         name = file.metadata["name"] ?? (path as NSString).lastPathComponent
         sha256 = SHA256.hex(bytes)
         calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints
-        engine = InferenceEngine(network: net, workers: workers)
-        network = net
+        rule = file.metadata["score_rule"].flatMap(ScoreRule.init(json:)) ?? .standard
+        networks = nets
+        engines = nets.map { InferenceEngine(network: $0, workers: workers) }
+    }
+
+    /// Where member `i` of `count` keeps its tensors in the file.
+    public static func prefix(_ i: Int, of count: Int) -> String { count == 1 ? "" : "member\(i)." }
+
+    /// Writes networks as one model file (an ensemble when more than one).
+    public static func save(_ nets: [ConvNet], path: String, metadata: [String: String]) throws {
+        var tensors: [String: Tensor] = [:]
+        for (i, net) in nets.enumerated() {
+            for (k, v) in net.stateDict { tensors[prefix(i, of: nets.count) + k] = v }
+        }
+        var meta = metadata
+        meta["architecture"] = nets[0].spec.json()
+        if nets.count > 1 { meta["ensemble"] = String(nets.count) }
+        try SafetensorsFile(tensors: tensors, metadata: meta).write(path: path)
     }
 
     /// Test-time adaptation: batch-norm running statistics re-estimated from one scanner's own
-    /// (unlabelled) images, returned as safetensors bytes to store with the scanner.
+    /// (unlabelled) images, for every member, returned as safetensors bytes to store with the scanner.
     public func adaptationStatistics(_ inputs: [NetworkInput], views: [View?]) -> [UInt8] {
-        let twin = network.copy()
-        let context = ForwardContext(training: true)
-        // Momentum 1/(t+1): the running statistics become the plain average over the scanner's batches,
-        // with nothing left of the training statistics.
-        var batches = 0
-        for start in stride(from: 0, to: inputs.count, by: 16) {
-            let batch = Array(start..<min(inputs.count, start + 16))
-            twin.setBatchNormMomentum(1 / Float(batches + 1))
-            _ = twin.forward(SteatosisNetwork.batch(batch.map { inputs[$0] }),
-                             conditions: batch.map { SteatosisNetwork.condition(for: views[$0]) }, context: context)
-            batches += 1
-        }
         var buffers: [String: Tensor] = [:]
-        for (name, t) in twin.trunk.buffers { buffers[name] = t }
+        var batches = 0
+        for (m, network) in networks.enumerated() {
+            let twin = network.copy()
+            let context = ForwardContext(training: true)
+            // Momentum 1/(t+1): the running statistics become the plain average over the scanner's
+            // batches, with nothing left of the training statistics.
+            batches = 0
+            for start in stride(from: 0, to: inputs.count, by: 16) {
+                let batch = Array(start..<min(inputs.count, start + 16))
+                twin.setBatchNormMomentum(1 / Float(batches + 1))
+                _ = twin.forward(SteatosisNetwork.batch(batch.map { inputs[$0] }),
+                                 conditions: batch.map { SteatosisNetwork.condition(for: views[$0]) }, context: context)
+                batches += 1
+            }
+            for (name, t) in twin.trunk.buffers { buffers[Self.prefix(m, of: networks.count) + name] = t }
+        }
         return SafetensorsFile(tensors: buffers, metadata: ["model_sha256": sha256, "batches": String(batches)]).serialized()
     }
 
@@ -63,39 +95,44 @@ public final class SteatosisModel: @unchecked Sendable {
     public func score(_ inputs: [NetworkInput], views: [View?], scanner: String?, adaptation: [UInt8]?) throws -> [ImagePrediction] {
         guard let scanner, let adaptation else { return score(inputs, views: views) }
         lock.lock()
-        var engine = adapted[scanner]
-        if engine == nil {
-            let file: SafetensorsFile
-            do { file = try SafetensorsFile.parse(adaptation, file: "adaptation of \(scanner)") } catch { lock.unlock(); throw error }
-            let twin = network.copy()
-            for (name, t) in file.tensors { twin.trunk.loadBuffer(name, t) }
-            engine = InferenceEngine(network: twin, workers: self.engine.workers)
-            adapted[scanner] = engine
+        defer { lock.unlock() }
+        if adapted[scanner] == nil {
+            let file = try SafetensorsFile.parse(adaptation, file: "adaptation of \(scanner)")
+            adapted[scanner] = networks.enumerated().map { m, network in
+                let twin = network.copy()
+                let prefix = Self.prefix(m, of: networks.count)
+                for (name, t) in file.tensors where name.hasPrefix(prefix) { twin.trunk.loadBuffer(String(name.dropFirst(prefix.count)), t) }
+                return InferenceEngine(network: twin, workers: engines[m].workers)
+            }
         }
-        lock.unlock()
-        return score(inputs, views: views, engine: engine!)
+        return score(inputs, views: views, engines: adapted[scanner]!)
     }
 
-    /// Scores prepared images. An image without a view is first run with the view unknown; its
-    /// suggested view then conditions the score.
+    /// Scores prepared images: each member's prediction, averaged. An image without a view is first
+    /// run with the view unknown; its suggested view then conditions the score.
     public func score(_ inputs: [NetworkInput], views: [View?]) -> [ImagePrediction] {
-        score(inputs, views: views, engine: engine)
+        score(inputs, views: views, engines: engines)
     }
 
-    func score(_ inputs: [NetworkInput], views: [View?], engine: InferenceEngine) -> [ImagePrediction] {
+    func score(_ inputs: [NetworkInput], views: [View?], engines: [InferenceEngine]) -> [ImagePrediction] {
         guard !inputs.isEmpty else { return [] }
         let x = SteatosisNetwork.batch(inputs)
+        func run(_ conditions: [Int]) -> [ImagePrediction] {
+            let outputs = engines.map { $0.run(x, conditions: conditions) }
+            return inputs.indices.map { i in
+                ImagePrediction(averaging: outputs.map { ImagePrediction(logits: heads.row($0.data, i), layout: heads) })
+            }
+        }
         var conditions = views.map(SteatosisNetwork.condition(for:))
-        var logits = engine.run(x, conditions: conditions)
-        var predictions = inputs.indices.map { ImagePrediction(logits: heads.row(logits.data, $0), layout: heads) }
+        var predictions = run(conditions)
         let untagged = views.indices.filter { views[$0] == nil && predictions[$0].suggestedView != .other }
         if !untagged.isEmpty {
             for i in untagged { conditions[i] = SteatosisNetwork.condition(for: predictions[i].suggestedView) }
-            logits = engine.run(x, conditions: conditions)
+            let again = run(conditions)
             for i in untagged {
-                let suggestion = predictions[i].suggestedView, viewProbabilities = predictions[i].viewProbabilities
-                predictions[i] = ImagePrediction(logits: heads.row(logits.data, i), layout: heads)
-                predictions[i].suggestedView = suggestion
+                // The view is the unconditioned run's suggestion; the rest comes from the conditioned run.
+                let viewProbabilities = predictions[i].viewProbabilities
+                predictions[i] = again[i]
                 predictions[i].viewProbabilities = viewProbabilities
             }
         }

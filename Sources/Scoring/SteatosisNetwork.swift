@@ -3,7 +3,8 @@ import UltrasoundImaging
 
 /// The steatosis network: a shared trunk with per-view FiLM (view-specific parameterisation, as the
 /// published system's group did) and three heads on one linear layer — cumulative ordinal logits
-/// for P(grade ≥ mild / moderate / severe), view logits, and an image-quality logit.
+/// for P(grade ≥ mild / moderate / severe), view logits, and the gate (usable liver image / not a
+/// liver B-mode image / too poor to score), which decides what is refused.
 ///
 /// Input: two channels of `size`×`size` — the fan's intensities normalised per image, and the physical
 /// depth of each row (so the network can read attenuation with depth, which global pooling would hide).
@@ -16,7 +17,7 @@ public enum SteatosisNetwork {
         blocks: [.init(out: 24, stride: 2), .init(out: 24, stride: 1), .init(out: 48, stride: 2), .init(out: 48, stride: 1),
                  .init(out: 64, stride: 2), .init(out: 64, stride: 1), .init(out: 96, stride: 2), .init(out: 96, stride: 1)],
         dropout: 0.2,
-        heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: views.count), .init(name: "quality", size: 1)])
+        heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: views.count), .init(name: "gate", size: 3)])
 
     /// The condition (FiLM index) for a view. An untagged image runs as `other`: training shows the
     /// network untagged images that way (view dropout), so it stands for "view unknown" too.

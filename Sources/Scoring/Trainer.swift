@@ -13,6 +13,8 @@ public struct TrainingOptions: Sendable {
     public var junkFraction: Float = 0.08
     /// Share of images shown with the view unknown, so the network also scores untagged images.
     public var viewDropout: Float = 0.2
+    /// Ordinal target smoothing for noisy report grades (0 for histology labels).
+    public var labelSmoothing: Double = 0
     public init() {}
 }
 
@@ -57,10 +59,11 @@ public final class Trainer {
         var total = 0.0
         for step in 0..<steps {
             let batch = order[(step * options.batch)..<((step + 1) * options.batch)].map { samples[$0] }
-            let (x, conditions, grades, weights, views, quality) = assemble(batch, augmentation: augmentation, rng: &rng)
+            let (x, conditions, grades, weights, views, content) = assemble(batch, augmentation: augmentation, rng: &rng)
             optimiser.zeroGrad()
             let logits = net.forward(x, conditions: conditions, context: context)
-            let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, quality: quality, heads: heads)
+            let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, content: content, heads: heads,
+                                         smoothing: options.labelSmoothing)
             net.backward(grad)
             optimiser.clipGradients(maxNorm: 5)
             optimiser.learningRate = schedule.rate(at: epochsDone * steps + step)
@@ -80,10 +83,10 @@ public final class Trainer {
         guard !samples.isEmpty else { return (0, [nil, nil, nil]) }
         var scores: [Double] = [], truth: [Int] = [], total = 0.0, batches = 0
         forEachBatch(samples) { batch, logits in
-            let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { _ in 1 }, views: batch.map(\.view),
-                                      quality: batch.map { _ in 1 }, heads: heads)
+            let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { $0.content == 0 ? 1 : 0 },
+                                      views: batch.map(\.view), content: batch.map(\.content), heads: heads)
             total += Double(loss); batches += 1
-            for b in 0..<batch.count {
+            for b in 0..<batch.count where batch[b].content == 0 {
                 scores.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads).score)
                 truth.append(batch[b].fatPercent.map { Grade(fatPercent: $0).rawValue } ?? batch[b].grade)
             }
@@ -92,11 +95,11 @@ public final class Trainer {
         return (total / Double(batches), aurocs)
     }
 
-    /// Image scores of samples (true views, no augmentation).
-    public func scores(_ samples: [TrainingSample]) -> [Double] {
-        var out: [Double] = []
+    /// Predictions for samples (true views, no augmentation).
+    public func predictions(_ samples: [TrainingSample]) -> [ImagePrediction] {
+        var out: [ImagePrediction] = []
         forEachBatch(samples) { batch, logits in
-            for b in 0..<batch.count { out.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads).score) }
+            for b in 0..<batch.count { out.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads)) }
         }
         return out
     }
@@ -114,7 +117,7 @@ public final class Trainer {
         -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
         let n = batch.count, plane = size * size
         var x = Tensor(zeros: [n, 2, size, size])
-        var conditions: [Int] = [], grades: [Int] = [], weights: [Float] = [], views: [Int] = [], quality: [Int] = []
+        var conditions: [Int] = [], grades: [Int] = [], weights: [Float] = [], views: [Int] = [], content: [Int] = []
         for (b, sample) in batch.enumerated() {
             var (v, mask) = augmentation.apply(sample, size: size, rng: &rng)
             let junk = rng.uniform(0, 1) < options.junkFraction
@@ -123,15 +126,17 @@ public final class Trainer {
             input.mask = mask
             let channels = input.channels(intensity: v)
             x.data.replaceSubrange((b * 2 * plane)..<((b + 1) * 2 * plane), with: channels)
+            // Scrambled images are too poor to score; non-liver scenes teach the gate and nothing else.
             let unknown = SteatosisNetwork.unknownView
-            let view = junk ? unknown : sample.view
-            conditions.append(junk || rng.uniform(0, 1) < options.viewDropout ? unknown : view)
+            let liver = !junk && sample.content == 0
+            let view = liver ? sample.view : unknown
+            conditions.append(!liver || rng.uniform(0, 1) < options.viewDropout ? unknown : view)
             grades.append(sample.grade)
-            weights.append(junk ? 0 : 1)
+            weights.append(liver ? 1 : 0)
             views.append(view)
-            quality.append(junk ? 0 : 1)
+            content.append(junk ? 2 : sample.content)
         }
-        return (x, conditions, grades, weights, views, quality)
+        return (x, conditions, grades, weights, views, content)
     }
 
     /// Shuffles 16×16 tiles: keeps the grey levels, destroys anatomy (an 'other', poor-quality image).
@@ -147,26 +152,26 @@ public final class Trainer {
         return out
     }
 
-    /// Ordinal + 0.3 × view cross-entropy + 0.2 × quality cross-entropy, gradient on each image's outputs.
-    static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], quality: [Int],
-                     heads: HeadLayout = .standard) -> (Float, Tensor) {
+    /// Ordinal (targets softened by `smoothing`, as report grades are noisy) + 0.3 × view
+    /// cross-entropy + 0.3 × gate cross-entropy, gradient on each image's outputs.
+    static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], content: [Int],
+                     heads: HeadLayout = .standard, smoothing: Double = 0) -> (Float, Tensor) {
         let n = logits.shape[0], width = heads.width
         func slice(_ range: Range<Int>) -> Tensor {
             var t = Tensor(zeros: [n, range.count])
             for b in 0..<n { for (j, k) in range.enumerated() { t.data[b * range.count + j] = logits.data[b * width + k] } }
             return t
         }
-        let quality1 = heads.quality..<(heads.quality + 1)
-        let (lo, go) = Loss.ordinal(slice(heads.ordinal), grades, weights: weights)
+        let (lo, go) = Loss.ordinal(slice(heads.ordinal), grades, weights: weights, smoothing: smoothing)
         let (lv, gv) = Loss.softmaxCrossEntropy(slice(heads.view), views)
-        let (lq, gq) = Loss.ordinal(slice(quality1), quality)
+        let (lg, gg) = Loss.softmaxCrossEntropy(slice(heads.gate), content)
         var grad = Tensor(zeros: logits.shape)
         for b in 0..<n {
             for (j, k) in heads.ordinal.enumerated() { grad.data[b * width + k] = go.data[b * heads.ordinal.count + j] }
             for (j, k) in heads.view.enumerated() { grad.data[b * width + k] = 0.3 * gv.data[b * heads.view.count + j] }
-            grad.data[b * width + heads.quality] = 0.2 * gq.data[b]
+            for (j, k) in heads.gate.enumerated() { grad.data[b * width + k] = 0.3 * gg.data[b * heads.gate.count + j] }
         }
-        return (lo + 0.3 * lv + 0.2 * lq, grad)
+        return (lo + 0.3 * lv + 0.3 * lg, grad)
     }
 
     // MARK: checkpoints

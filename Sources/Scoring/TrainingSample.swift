@@ -12,8 +12,10 @@ public struct TrainingSample: Sendable {
     public var fatPercent: Double?
     public var view: Int
     public var patient: String
+    /// What the gate should say: 0 a usable liver image, 1 not a liver B-mode image, 2 too poor to score.
+    public var content: Int
 
-    public init(input: NetworkInput, grade: Int, fatPercent: Double?, view: Int, patient: String) {
+    public init(input: NetworkInput, grade: Int, fatPercent: Double?, view: Int, patient: String, refusal: Refusal? = nil) {
         intensity = input.intensity.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
         mask = input.mask
         rowDepth = input.rowDepth
@@ -21,6 +23,16 @@ public struct TrainingSample: Sendable {
         self.fatPercent = fatPercent
         self.view = view
         self.patient = patient
+        content = TrainingSample.content(refusal)
+    }
+
+    /// The gate's class for a refusal (nil: a usable liver image).
+    public static func content(_ refusal: Refusal?) -> Int {
+        switch refusal {
+        case nil: return 0
+        case .notLiver: return 1
+        case .poorQuality: return 2
+        }
     }
 }
 
@@ -33,9 +45,14 @@ public struct LabelledImage: Sendable {
     public var patient: String
     /// The frame of a multi-frame DICOM file.
     public var frame: Int
-    public init(path: String, grade: Int, fatPercent: Double?, view: View?, patient: String, frame: Int = 0) {
+    /// Why the image must be refused (a non-liver scene, a poor image); nil for a liver image to score.
+    public var refusal: Refusal?
+    /// The physical size of a pixel (cm) when the manifest gives it.
+    public var cmPerPixel: Double?
+    public init(path: String, grade: Int, fatPercent: Double?, view: View?, patient: String, frame: Int = 0, refusal: Refusal? = nil,
+                cmPerPixel: Double? = nil) {
         self.path = path; self.grade = grade; self.fatPercent = fatPercent; self.view = view; self.patient = patient
-        self.frame = frame
+        self.frame = frame; self.refusal = refusal; self.cmPerPixel = cmPerPixel
     }
 }
 
@@ -49,9 +66,10 @@ public enum TrainingData {
         DispatchQueue.concurrentPerform(iterations: images.count) { i in
             let row = images[i]
             if let data = FileManager.default.contents(atPath: row.path),
-               let prepared = try? Preprocessing.prepare(file: [UInt8](data), frames: [row.frame]), let input = prepared[0] {
+               let prepared = try? Preprocessing.prepare(file: [UInt8](data), frames: [row.frame], cmPerPixel: row.cmPerPixel),
+               let input = prepared[0] {
                 slots.set(i, TrainingSample(input: input, grade: row.grade, fatPercent: row.fatPercent,
-                                            view: SteatosisNetwork.condition(for: row.view), patient: row.patient))
+                                            view: SteatosisNetwork.condition(for: row.view), patient: row.patient, refusal: row.refusal))
             } else {
                 skipped("\(row.path): unreadable or no fan found")
                 slots.set(i, nil)

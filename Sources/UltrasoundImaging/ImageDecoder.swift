@@ -46,6 +46,13 @@ public enum ImageDecoder {
         try decodeImagingAreas(bytes, frames: [frame])[0]
     }
 
+    /// Centimetres per pixel (depth direction) the file declares: a DICOM file's B-mode region's
+    /// physical spacing; nil for JPEG and PNG (a screenshot's scale is on its screen, if anywhere).
+    public static func declaredSpacing(_ bytes: [UInt8]) -> Double? {
+        guard ImageFormat.sniff(bytes) == .dicom, let metadata = try? DicomFile.metadata(headerBytes: bytes) else { return nil }
+        return metadata.bModeRegion?.cmPerPixelY
+    }
+
     /// Several frames of one file, parsed and decompressed once (a cine's frames are scored together).
     public static func decodeImagingAreas(_ bytes: [UInt8], frames: [Int]) throws -> [PixelImage] {
         guard ImageFormat.sniff(bytes) == .dicom else {

@@ -46,11 +46,12 @@ public enum Grade: Int, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
-    /// The grade a continuous 0–3 score reads as: the score rounded to the nearest grade. One rule for
-    /// images, views and studies, so every level reads alike.
-    public init(score: Double) {
-        self = Grade(rawValue: min(3, max(0, Int(score.rounded())))) ?? .healthy
-    }
-
     public static func < (a: Grade, b: Grade) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Why an image was not scored (DESIGN.md contract): not a liver B-mode image (another organ, a
+/// fetus, a colour-Doppler box, a non-ultrasound screen), or a liver image too poor to read.
+public enum Refusal: String, Sendable, Codable, CaseIterable {
+    case notLiver = "not-liver"
+    case poorQuality = "poor-quality"
 }

@@ -81,12 +81,18 @@ struct StudyScreen {
 
         // Study result, references, review.
         var y = 1
-        if let result = detail.studyScore {
+        if let result = detail.studyScore, let score = result.score, let grade = result.grade {
             let x = grid.put("Study ", x: 1, y: y, role: .title)
-            let grade = Grade(rawValue: result.grade)?.name ?? "-"
-            var end = grid.put(grade, x: x, y: y, role: .grade(result.grade))
-            end = grid.put(String(format: "  score %.2f", result.score) + (result.fatPct.map { String(format: "  fat ≈ %.0f %%", $0) } ?? ""), x: end, y: y)
+            var end = grid.put(Grade(rawValue: grade)?.name ?? "-", x: x, y: y, role: .grade(grade))
+            end = grid.put(String(format: "  score %.2f", score) + (result.scoreSd.map { String(format: " ± %.2f", $0) } ?? "")
+                           + (result.fatPct.map { String(format: "  fat ≈ %.0f %%", $0) } ?? ""), x: end, y: y)
             if !result.flags.isEmpty { grid.put("  flags: " + result.flags.joined(separator: ", "), x: end, y: y, role: .warning) }
+        } else if let result = detail.studyScore {
+            // Nothing scorable: say so and why, never a grade.
+            let why = StudyScoring.whyNoResult(detail.images.compactMap { detail.imageScores[$0.id!]?.refused })
+            let end = grid.put("No result: \(why)", x: 1, y: y, role: .warning)
+            let rest = result.flags.filter { $0 != "no-result" }
+            if !rest.isEmpty { grid.put("  flags: " + rest.joined(separator: ", "), x: end, y: y, role: .warning) }
         } else {
             grid.put("Not scored yet: press s to score this study.", x: 1, y: y, role: .dim)
         }
@@ -131,8 +137,13 @@ struct StudyScreen {
                 if image.frameCount > 1 { text += ":\(image.frameNumber + 1)" }
                 var role: Role = .normal
                 if let sc = score(image) {
-                    text += String(format: " %.2f", sc.score)
-                    role = .grade(sc.grade)
+                    if let value = sc.score, let grade = sc.grade {
+                        text += String(format: " %.2f", value)
+                        role = .grade(grade)
+                    } else if let refused = sc.refused {
+                        text += refused == .notLiver ? " not liver" : " poor"
+                        role = .dim
+                    }
                     if view == nil, let v = sc.viewSuggested { text += " →" + v.abbreviation }
                 }
                 if image.view == .other { text += " other" }
@@ -150,10 +161,14 @@ struct StudyScreen {
         line1 += " · view " + (image.view?.rawValue ?? "untagged")
         var line2 = ""
         if let s = score(image) {
-            let probs = s.probs.map { String(format: "%.2f", $0) }.joined(separator: " ")
-            line2 = String(format: "score %.2f (%@) · P(grade 0–3) %@", s.score, Grade(rawValue: s.grade)?.name ?? "-", probs)
+            if let value = s.score, let grade = s.grade {
+                let probs = s.probs.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                line2 = String(format: "score %.2f (%@) · P(grade 0–3) %@", value, Grade(rawValue: grade)?.name ?? "-", probs)
+            } else {
+                line2 = s.refused == .notLiver ? "not scored: not a liver B-mode image" : "not scored: too poor to score"
+            }
             if let q = s.quality { line2 += String(format: " · quality %.2f", q) }
-            if let v = s.viewSuggested { line2 += " · suggested \(v)" }
+            if let v = s.viewSuggested { line2 += " · suggested \(v.rawValue)" }
         } else {
             line2 = "not scored"
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaseStore
+import Casework
 import Foundation
 import UltrasoundImaging
 
@@ -35,8 +36,10 @@ struct ShowCommand: ParsableCommand {
             out.append("  references: none")
         }
         if let score = d.studyScore {
-            out.append("  study score \(formatScore(score.score)) (\(Grade(rawValue: score.grade)?.name ?? "?"))"
-                       + (score.fatPct.map { String(format: ", fat %.1f %%", $0) } ?? "")
+            let result = score.score == nil ? "no result (\(StudyScoring.whyNoResult(d.images.compactMap { d.imageScores[$0.id!]?.refused })))"
+                : "\(formatScore(score.score))" + (score.scoreSd.map { String(format: " ± %.2f", $0) } ?? "")
+                  + " (\(score.grade.flatMap { Grade(rawValue: $0)?.name } ?? "?"))"
+            out.append("  study score \(result)" + (score.fatPct.map { String(format: ", fat %.1f %%", $0) } ?? "")
                        + "   model \(score.modelName) \(score.modelSha256.prefix(12))")
             for v in d.viewScores {
                 out.append("    \(v.view.rawValue): \(formatScore(v.score)) ± \(formatScore(v.sd)) over \(v.imageCount) images")
@@ -56,7 +59,7 @@ struct ShowCommand: ParsableCommand {
             let rois = (roisByImage[image.id!] ?? []).map { "\($0.kind.rawValue) \($0.x) \($0.y) \($0.width) \($0.height)" }
             table.rows.append([String(image.id!), image.originalName, image.view?.rawValue ?? "untagged",
                                "\(image.width)×\(image.height)", image.format, String(image.sha256.prefix(12)),
-                               formatScore(score?.score), score.flatMap { Grade(rawValue: $0.grade)?.name } ?? "-",
+                               formatScore(score?.score), score?.refused?.rawValue ?? score?.grade.flatMap { Grade(rawValue: $0)?.name } ?? "-",
                                rois.joined(separator: "; ")])
         }
         out.append(table.render())

@@ -27,7 +27,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed (data order, augmentation, initial weights).") var seed: UInt64 = 1
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Option(help: "A name for the model.") var name = "steatoscope"
-    @Flag(help: "Continue from OUT.checkpoint.") var resume = false
+    @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
+    @Option(help: "Networks in the ensemble (their disagreement is part of each study's score_sd).") var ensemble = 1
+    @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
 
     func run() throws {
         guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
@@ -48,40 +50,31 @@ struct TrainCommand: ParsableCommand {
 
         var options = TrainingOptions()
         options.epochs = epochs; options.batch = batch; options.learningRate = learningRate; options.seed = seed
-        let checkpoint = out + ".checkpoint"
-        let trainer: Trainer
-        if resume && FileManager.default.fileExists(atPath: checkpoint) {
-            do { trainer = try Trainer.resume(path: checkpoint, options: options) } catch { throw fail(error) }
-            print("resuming after epoch \(trainer.epochsDone) from \(checkpoint)")
-        } else {
-            trainer = Trainer(options: options)
-        }
+        options.labelSmoothing = labels == .report ? labelSmoothing : 0
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
-            "training_images": String(train.count),
+            "training_images": String(train.count), "preprocessing": Preprocessing.description,
         ]
+        let training = EnsembleTraining(options: options, members: ensemble, checkpointBase: out)
         let start = Date()
-        while trainer.epochsDone < epochs {
-            let report = trainer.epoch(train, validation: check) { step, steps, loss in
-                progress.show(done: step, total: steps, label: String(format: "steps, epoch %d, loss %.3f", trainer.epochsDone + 1, loss))
-            }
-            progress.clear()
-            let aucs = report.aurocs.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")
-            print(String(format: "epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s",
-                         report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
-            do { try trainer.saveCheckpoint(path: checkpoint, metadata: metadata) } catch { throw fail(error) }
-        }
+        let nets: [ConvNet]
+        do {
+            nets = try training.train(train, validation: check, metadata: metadata, resume: resume, onStep: { member, step, steps, loss in
+                progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f", member + 1, ensemble, loss))
+            }, onEpoch: { member, report in
+                progress.clear()
+                let aucs = report.aurocs.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")
+                print(String(format: "network %d/%d epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s",
+                             member + 1, ensemble, report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
+            })
+        } catch { throw fail(error) }
         var final = metadata
         final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
-        // Score → fat % calibration on the validation images with histology (isotonic, so monotone).
-        let calibrationSet = check.filter { $0.fatPercent != nil }
-        if let calibration = FatCalibration.fit(scores: trainer.scores(calibrationSet), fat: calibrationSet.map { $0.fatPercent! }) {
-            final["calibration"] = calibration.json
-            print("fat calibration fitted on \(calibrationSet.count) validation images: " +
-                  zip(calibration.scores, calibration.fat).map { String(format: "%.2f→%.0f%%", $0, $1) }.joined(separator: " "))
-        }
-        do { try trainer.net.save(path: out, metadata: final) } catch { throw fail(error) }
+        let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+        final.merge(fitted) { $1 }
+        notes.forEach { print($0) }
+        do { try SteatosisModel.save(nets, path: out, metadata: final) } catch { throw fail(error) }
         print("model written to \(out)")
     }
 }

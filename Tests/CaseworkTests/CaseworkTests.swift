@@ -53,29 +53,35 @@ import UltrasoundImaging
         #expect(report.views.values.allSatisfy { $0.nImages == 3 && $0.sd != nil })
         // The study is the mean of the view means, and every level reads its grade by one rule.
         let viewMean = report.views.values.map(\.score).reduce(0, +) / 3
-        #expect(abs(report.score - viewMean) < 0.002)
-        #expect(report.grade == Grade(score: report.score).rawValue)
-        #expect(report.views.values.allSatisfy { $0.grade == Grade(score: $0.score).rawValue })
-        #expect(report.images.allSatisfy { abs($0.probs.reduce(0, +) - 1) < 0.01 && $0.grade == Grade(score: $0.score).rawValue })
+        let score = try #require(report.score)
+        #expect(abs(score - viewMean) < 0.002)
+        #expect(report.grade == model.rule.grade(score).rawValue)
+        #expect(report.views.values.allSatisfy { $0.grade == model.rule.grade($0.score).rawValue })
+        #expect(report.images.allSatisfy { image in
+            abs(image.probs.reduce(0, +) - 1) < 0.01 && image.refused == nil && image.grade == image.score.map { model.rule.grade($0).rawValue }
+        })
+        #expect((report.scoreSd ?? 0) > 0)
         #expect(report.model.sha256 == model.sha256 && report.software == SoftwareVersion.current)
 
         // What was saved is what was reported.
         let detail = try s.store.detail(studyId: id)
         let saved = try #require(detail.studyScore)
-        #expect(abs(saved.score - report.score) < 0.0005 && saved.grade == report.grade && saved.flags == report.flags)
+        #expect(abs((saved.score ?? -9) - score) < 0.0005 && saved.grade == report.grade && saved.flags == report.flags)
         #expect(saved.software == SoftwareVersion.current && detail.study.status == .scored)
         #expect(detail.viewScores.map(\.view) == View.liverViews)
         for image in report.images {
             let stored = try #require(detail.imageScores[image.imageId])
-            #expect(abs(stored.score - image.score) < 0.0005 && stored.viewSuggested == image.viewSuggested)
+            #expect(abs((stored.score ?? -9) - (image.score ?? 9)) < 0.0005 && stored.viewSuggested == image.viewSuggested)
             #expect(zip(stored.probs, image.probs).allSatisfy { abs($0 - $1) < 0.0006 })
         }
 
         // The JSON line carries exactly the contract's keys, nulls included, and reads back as the same report.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["study_id", "patient_id", "score", "grade", "fat_pct", "views", "images", "model", "software", "flags"])
+        #expect(Set(object.keys) == ["study_id", "patient_id", "score", "score_sd", "grade", "fat_pct", "views", "images", "model",
+                                     "software", "flags"])
         let firstImage = try #require((object["images"] as? [[String: Any]])?.first)
-        #expect(Set(firstImage.keys) == ["image_id", "sha256", "file", "view", "view_suggested", "score", "grade", "probs", "quality"])
+        #expect(Set(firstImage.keys) == ["image_id", "sha256", "file", "view", "view_suggested", "score", "grade", "probs", "quality",
+                                         "refused"])
         #expect(try JSONDecoder().decode(StudyReport.self, from: Data(report.json.utf8)) == report)
         #expect(scored.text.hasPrefix("study \(id) SIM00004/SIM00004-1: score "))
     }

@@ -77,7 +77,7 @@ import Testing
                    "network")
     }
 
-    @Test(arguments: ["cross-entropy", "ordinal", "mse", "huber"])
+    @Test(arguments: ["cross-entropy", "ordinal", "ordinal-smoothed", "mse", "huber"])
     func losses(name: String) {
         let logits = GradientCheck.random([4, 3], seed: 21, scale: 2)
         let labels = [0, 2, 1, 3]
@@ -86,6 +86,7 @@ import Testing
             switch name {
             case "cross-entropy": return Loss.softmaxCrossEntropy(x, [0, 2, 1, 1])
             case "ordinal": return Loss.ordinal(x, labels, weights: [1, 0.5, 2, 1])
+            case "ordinal-smoothed": return Loss.ordinal(x, labels, weights: [1, 0.5, 2, 1], smoothing: 0.15)
             case "mse": return Loss.meanSquaredError(x, targets)
             default: return Loss.huber(x, targets, delta: 0.7)
             }

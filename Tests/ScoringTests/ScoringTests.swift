@@ -8,19 +8,19 @@ import UltrasoundImaging
     @Test func expectedGradeFromCumulativeLogits() {
         func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
         // The expected grade is P(≥ mild) + P(≥ moderate) + P(severe) ≈ 0.953 + 0.622 + 0.119 ≈ 1.69.
-        let s = ImagePrediction(logits: [3, 0.5, -2, 5, 0, 0, 0, 3])
+        let s = ImagePrediction(logits: [3, 0.5, -2, 5, 0, 0, 0, 3, 0, 0])
         #expect(abs(s.score - (sigmoid(3) + sigmoid(0.5) + sigmoid(-2))) < 1e-6)
         #expect(abs(s.probabilities.reduce(0, +) - 1) < 1e-12)
-        #expect(s.grade == .moderate && s.suggestedView == .rightIntercostal && s.quality > 0.95)
+        #expect(ScoreRule.standard.grade(s.score) == .moderate && s.suggestedView == .rightIntercostal && s.quality > 0.9)
         // Non-monotone cumulative logits are made monotone: P(≥ moderate) never exceeds P(≥ mild).
-        let t = ImagePrediction(logits: [-1, 1, 3, 0, 0, 0, 0, 0])
+        let t = ImagePrediction(logits: [-1, 1, 3, 0, 0, 0, 0, 0, 0, 0])
         #expect(t.cumulative[1] <= t.cumulative[0] && t.cumulative[2] <= t.cumulative[1])
         #expect(t.probabilities.allSatisfy { $0 >= 0 })
     }
 
     @Test func studyIsTheMeanOverViewsWithFlags() {
         func image(_ score: Float, view: Int = 0, quality: Float = 4) -> ImagePrediction {
-            var logits: [Float] = [score, score - 4, score - 8, 0, 0, 0, 0, quality]
+            var logits: [Float] = [score, score - 4, score - 8, 0, 0, 0, 0, quality, 0, 1]
             logits[3 + view] = 5
             return ImagePrediction(logits: logits)
         }
@@ -29,8 +29,8 @@ import UltrasoundImaging
         let r = StudyResult.aggregate(scores, views: views, calibration: .gradeMidpoints)
         #expect(r.views.map(\.view) == [.rightIntercostal, .subcostal])
         #expect(r.views.map(\.images) == [3, 2])
-        #expect(abs(r.score - (r.views[0].score + r.views[1].score) / 2) < 1e-12)
-        #expect(r.flags.contains("quality") && r.flags.contains("few-images:subcostal") && r.flags.contains("missing-view:left-lobe"))
+        #expect(abs((r.score ?? -9) - (r.views[0].score + r.views[1].score) / 2) < 1e-12)
+        #expect(r.flags.contains("refused:poor-quality") && r.flags.contains("few-images:subcostal") && r.flags.contains("missing-view:left-lobe"))
         #expect(r.flags.contains("views-disagree"))
         let untagged = StudyResult.aggregate([image(0), image(0), image(0)], views: [nil, nil, nil], calibration: .gradeMidpoints)
         #expect(untagged.flags.contains("views-suggested") && untagged.views.first?.view == .rightIntercostal)
@@ -47,15 +47,93 @@ import UltrasoundImaging
     @Test func headsAreReadWhereTheSpecPutsThem() throws {
         // The same logits with the heads in another order read the same once the layout follows the spec.
         var spec = SteatosisNetwork.spec
-        spec.heads = [spec.heads[2], spec.heads[0], spec.heads[1]]   // quality, ordinal, view
+        spec.heads = [spec.heads[2], spec.heads[0], spec.heads[1]]   // gate, ordinal, view
         let layout = try #require(HeadLayout(spec))
-        #expect(layout.quality == 0 && layout.ordinal == 1..<4 && layout.view == 4..<8)
-        let standard: [Float] = [2, 0.5, -1, 4, 0, 0, 0, 1.5]
-        let moved: [Float] = [1.5, 2, 0.5, -1, 4, 0, 0, 0]
+        #expect(layout.gate == 0..<3 && layout.ordinal == 3..<6 && layout.view == 6..<10)
+        let standard: [Float] = [2, 0.5, -1, 4, 0, 0, 0, 1.5, -1, 0]
+        let moved: [Float] = [1.5, -1, 0, 2, 0.5, -1, 4, 0, 0, 0]
         #expect(ImagePrediction(logits: moved, layout: layout) == ImagePrediction(logits: standard))
-        // A network without a quality head is not a steatosis network.
+        // A network without a gate (or an older file's quality logit) is not a steatosis network.
         spec.heads.removeFirst()
         #expect(HeadLayout(spec) == nil)
+    }
+
+    @Test func theGateRefusesAndNamesWhy() {
+        // Gate logits: usable, not liver, poor.
+        func prediction(gate: [Float]) -> ImagePrediction { ImagePrediction(logits: [1, 0, -1, 3, 0, 0, 0] + gate) }
+        #expect(prediction(gate: [3, 0, 0]).refusal(.standard) == nil)
+        #expect(prediction(gate: [0, 3, 1]).refusal(.standard) == .notLiver)
+        #expect(prediction(gate: [0, 1, 3]).refusal(.standard) == .poorQuality)
+        // The threshold is the model's: a lenient rule keeps an uncertain image.
+        let unsure = prediction(gate: [0.5, 0.6, 0])
+        #expect(unsure.refusal(.standard) == .notLiver && unsure.refusal(ScoreRule(gateThreshold: 0.3)) == nil)
+    }
+
+    @Test func aStudyWithNothingScorableHasNoResultNotHealthy() {
+        let refused = ImagePrediction(logits: [-5, -5, -5, 3, 0, 0, 0, -2, 4, 0])
+        let r = StudyResult.aggregate([refused, refused], views: [.rightIntercostal, .subcostal], calibration: .gradeMidpoints)
+        #expect(r.score == nil && r.grade == nil && r.fatPercent == nil && r.scoreSd == nil)
+        #expect(r.flags.contains("no-result") && r.flags.contains("refused:not-liver"))
+        #expect(r.refusals == [.notLiver, .notLiver])
+    }
+
+    @Test func gradeCutoffsComeFromTheRuleAndAreFittedWhereTheyBestSeparate() {
+        let rule = ScoreRule(gradeCutoffs: [0.8, 1.6, 2.2])
+        #expect([0.79, 0.8, 1.59, 1.6, 2.19, 2.2, 3].map { rule.grade($0).rawValue } == [0, 1, 1, 2, 2, 3, 3])
+        #expect(ScoreRule(json: rule.json) == rule && ScoreRule(json: "{\"gradeCutoffs\":[1,0.5,2],\"gateThreshold\":0.5}") == nil)
+        // Healthy livers score up to 0.9, mild from 1.0: the cut-off lands between them, not at 0.5.
+        let healthy: [Double] = (0..<40).map { Double($0) * 0.9 / 39 }
+        let mild: [Double] = (0..<40).map { 1.0 + Double($0) / 39 }
+        let scores = healthy + mild
+        let grades = [Int](repeating: 0, count: 40) + [Int](repeating: 1, count: 40)
+        let fitted = ScoreRule.fit(scores: scores, grades: grades, liverQuality: Array(repeating: 0.9, count: 80))
+        #expect(fitted.gradeCutoffs[0] > 0.9 && fitted.gradeCutoffs[0] <= 1.0)
+        #expect(fitted.gateThreshold == 0.5)
+    }
+
+    @Test func anEnsembleAveragesItsMembersAndKeepsTheirScores() {
+        let a = ImagePrediction(logits: [2, 0, -2, 3, 0, 0, 0, 3, 0, 0]), b = ImagePrediction(logits: [0, -1, -3, 3, 0, 0, 0, 3, 0, 0])
+        let mean = ImagePrediction(averaging: [a, b])
+        #expect(abs(mean.score - (a.score + b.score) / 2) < 1e-12)
+        #expect(mean.memberScores == [a.score, b.score])
+        let r = StudyResult.aggregate([mean, mean, mean], views: [.rightIntercostal, .rightIntercostal, .rightIntercostal],
+                                      calibration: .gradeMidpoints)
+        // Identical images: no sampling spread beyond one view's; the members' disagreement remains.
+        #expect((r.scoreSd ?? 0) >= abs(a.score - b.score) / 2 * 0.99)
+    }
+}
+
+/// The depth scale burned in beside the fan gives centimetres per pixel on every simulated screen.
+@Suite struct DepthScaleTests {
+    /// A real scanner's screenshots (../shared/real-liver; skipped when absent): every scale is read,
+    /// and the fans come out 8–18 cm deep (the screens print D 8.0 to 17.0; the fan's box reaches a
+    /// little past the last centimetre).
+    @Test func realScreenshotsHaveTheirScaleRead() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path + "/shared/real-liver"
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder).filter({ $0.hasSuffix(".jpg") }), !files.isEmpty else { return }
+        for file in files {
+            let image = try ImageDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file)))).image
+            let grey = FanDetector.greyAndColour(image).grey
+            let fan = try #require(FanDetector.detect(image), "\(file): no fan")
+            let read = DepthScale.read(grey: grey, width: image.width, height: image.height, fan: fan)
+            #expect(read != nil, "\(file): no depth scale read")
+            let depth = Double(fan.y1 - fan.y0) * (read ?? 0)
+            #expect(depth > 8 && depth < 18, "\(file): fan \(depth) cm deep")
+        }
+    }
+
+    @Test(arguments: ScannerProfile.all.map(\.id))
+    func theScaleIsReadOffTheScreen(scanner: String) throws {
+        let profile = try #require(ScannerProfile.named(scanner))
+        let exam = Exam(patient: SimulatedPatient(index: 2, fatPercent: 20, seed: 3), profile: profile, date: "2025-01-01", seed: 5)
+        let frame = exam.frame(view: .subcostal, index: 0)
+        let fan = try #require(FanDetector.detect(frame.image))
+        let grey = FanDetector.greyAndColour(frame.image).grey
+        let read = DepthScale.read(grey: grey, width: frame.image.width, height: frame.image.height, fan: fan)
+        #expect(read != nil, "\(scanner): no depth scale found")
+        let cmPerPixel = read ?? 0
+        #expect(abs(cmPerPixel * frame.pixelsPerCm - 1) < 0.03, "\(scanner): read \(1 / cmPerPixel) px/cm, drawn \(frame.pixelsPerCm)")
     }
 }
 

@@ -24,9 +24,10 @@ void steato_erode(const bool *in, long w, long h, long r, bool *scratch, bool *o
 /// x1 ≤ x0 when nothing is.
 void steato_expand_mask(const bool *small, long sw, long sh, const bool *coloured, long w, bool *mask, long box[4]);
 
-/// Area-average of the box [x0, x1) × [y0, y1) of `grey` (width w) over `mask` into size×size cells:
-/// a cell is inside when most of its pixels are, and holds their mean / 255.
-void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long x0, long y0, long x1, long y1,
+/// Area-average of the box [x0, x1) × [y0, y1) of `grey` (w × h) over `mask` into size×size cells:
+/// a cell is inside when most of its pixels are, and holds their mean / 255. The box may reach past
+/// the image; pixels there count as outside.
+void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long h, long x0, long y0, long x1, long y1,
                           long size, float *intensity, bool *cell_inside);
 
 /// The k-th smallest of values[0..<n] (0-based); reorders `values`.
