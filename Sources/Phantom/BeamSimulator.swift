@@ -18,9 +18,15 @@ enum BeamSimulator {
         var depthCm: Double
         var gainDB: Double
         var dynamicRangeDB: Double
-        /// Operator TGC knobs (dB) at 5 depths from top to bottom.
+        /// Operator TGC sliders (dB) at evenly spaced depths from top to bottom.
         var tgcDB: [Double]
         var focusCm: Double
+        /// The probe's centre frequency relative to the profile's.
+        var frequencyScale = 1.0
+        /// Attenuation (dB/cm/MHz) beyond the nominal that depth-gain compensation takes back.
+        var compensatedAttenuation = 0.0
+        /// Body-wall thickness (cm): near-field clutter grows with it.
+        var wallCm = 2.0
     }
 
     struct PolarFrame: Sendable {
@@ -35,9 +41,9 @@ enum BeamSimulator {
                          acquisition a: Acquisition, rng: inout RandomSource) -> PolarFrame {
         let p = a.profile
         let geometry = ScanGeometry(probe: p.geometry, depthCm: a.depthCm, lines: p.lines)
-        let fImage = p.imagingFrequencyMHz
+        let fImage = p.imagingFrequencyMHz * a.frequencyScale
         // Harmonic: the transmit pulse travels at f0, the echo returns at 2·f0.
-        let fAttenuation = p.harmonic ? 1.5 * p.centerFrequencyMHz : p.centerFrequencyMHz
+        let fAttenuation = (p.harmonic ? 1.5 * p.centerFrequencyMHz : p.centerFrequencyMHz) * a.frequencyScale
         // Gaussian pulse with −6 dB fractional bandwidth B: σf = B·f/2.355, envelope σt = 1/(2π σf);
         // pulse-echo axial σz = c·σt/2 with c = 0.154 cm/µs.
         let sigmaT = 1 / (2 * Double.pi * p.fractionalBandwidth * fImage / 2.355)
@@ -51,6 +57,11 @@ enum BeamSimulator {
         var amplitude = [Float](repeating: 0, count: count)
         var coherent = [Bool](repeating: false, count: count)
         let gains = table.map { Float($0.attenuation) * Float(2 * fAttenuation * dz) }
+        // The spectrum shifts down as it travels (higher frequencies die first), so the loss per cm
+        // eases with depth; a harmonic beam also loses its far field (the harmonic builds up, then fades).
+        let eased = (0..<n).map { k in Float(Self.downshift(depth: (Double(k) + 0.5) * dz)) }
+        let harmonicLoss = p.harmonic ? Float(0.25 * dz) : 0
+        let shapes = table.map(\.speckleShape)
         for l in 0..<lines {
             var lossDB: Float = 0
             for k in 0..<n {
@@ -59,9 +70,14 @@ enum BeamSimulator {
                 let texture = scene.homogeneous ? 0 : texture.value(x, y)
                 let tissue = scene.tissue(x: x, y: y, z: z, texture: Double(texture))
                 let ac = table[Int(tissue.rawValue)]
-                lossDB += gains[Int(tissue.rawValue)]
-                let db = ac.backscatterDB + ac.textureDB * texture - lossDB + 0.5 * gains[Int(tissue.rawValue)]
-                amplitude[k * lines + l] = powf(10, db / 20)
+                let step = gains[Int(tissue.rawValue)] * eased[k]
+                lossDB += step + (z > a.focusCm ? harmonicLoss : 0)
+                let db = ac.backscatterDB + ac.textureDB * texture - lossDB + 0.5 * step
+                var value = powf(10, db / 20)
+                // Sub-Rayleigh speckle (Nakagami m < 1): scatterer strength varies cell to cell as √Gamma(m, 1/m).
+                let m = shapes[Int(tissue.rawValue)]
+                if m < 0.99 && !ac.specular { value *= Float(rng.gammaUnitMean(shape: Double(m)).squareRoot()) }
+                amplitude[k * lines + l] = Float(value)
                 coherent[k * lines + l] = ac.specular
             }
         }
@@ -101,6 +117,19 @@ enum BeamSimulator {
             }
             convolveAxial(&re, &im, into: &tre, &tim, kernel: axial, lines: lines, samples: n)
             convolveLateral(&tre, &tim, into: &re, &im, kernels: lateral, lines: lines, samples: n)
+            // Near-field clutter: haze from the body wall that fades over a few centimetres below it,
+            // stronger behind a thick wall.
+            let clutter = reverberation * Float(max(0.3, a.wallCm / 2))
+            for k in 0..<n {
+                let z = (Double(k) + 0.5) * dz
+                guard z > a.wallCm * 0.5 else { continue }
+                let c = clutter * Float(exp(-(z - a.wallCm * 0.5) / 2.5)) * 0.3
+                guard c > 1e-4 else { break }
+                for l in 0..<lines {
+                    let (g1, g2) = rng.fastNormalPair()
+                    re[k * lines + l] += c * g1; im[k * lines + l] += c * g2
+                }
+            }
             // Near-field reverberation: the superficial echoes again at two and three times their depth.
             for k in 1..<max(1, nearField) {
                 for (m, strength) in [(2, -reverberation), (3, reverberation * reverberation)] where k * m < n {
@@ -122,7 +151,12 @@ enum BeamSimulator {
         var values = [Float](repeating: 0, count: count)
         for k in 0..<n {
             let z = (Double(k) + 0.5) * dz
-            let tgc = 2 * p.nominalAttenuation * fAttenuation * z + knob(a.tgcDB, at: z / a.depthCm) + a.gainDB
+            // The preset's TGC is calibrated on a phantom, downshift included: it takes back the
+            // nominal attenuation as the beam actually loses it.
+            let nearWall = max(0, z - a.wallCm)
+            let nominalPath = z * (Self.downshift(depth: z / 2))
+            let tgc = 2 * p.nominalAttenuation * fAttenuation * nominalPath + 2 * a.compensatedAttenuation * fAttenuation * nearWall
+                + knob(a.tgcDB, at: z / a.depthCm) + a.gainDB
             let offset = Float(tgc) + 0.62 * dr - 20 * log10f(Float(frames))
             for l in 0..<lines {
                 let i = k * lines + l
@@ -133,6 +167,10 @@ enum BeamSimulator {
         if p.speckleReduction > 0 { smooth(&values, lines: lines, samples: n, strength: Float(p.speckleReduction)) }
         return PolarFrame(lines: lines, samples: n, sampleCm: dz, values: values)
     }
+
+    /// How much of the attenuation slope remains at a depth once the spectrum has shifted down
+    /// (about 1.2 % less per centimetre, never below 75 %).
+    static func downshift(depth: Double) -> Double { max(0.75, 1 - 0.012 * depth) }
 
     /// Normalised to unit energy (Σw² = 1) so diffuse speckle keeps the tissue's mean intensity.
     static func gaussianKernel(sigma: Double, maxHalf: Int) -> [Float] {

@@ -13,6 +13,13 @@ public struct Exam: Sendable {
     var dynamicRangeDB: Double
     var tgcDB: [Double]
     var greyGamma: Double
+    /// S-shaped grey map strength (0: a plain power curve).
+    var greyCurve: Double
+    /// The probe's centre frequency this exam, relative to the profile's (presets, penetration modes).
+    var frequencyScale: Double
+    /// Share of the patient's attenuation beyond the nominal that the scanner's automatic gain
+    /// compensation (or the operator's sliders) takes back; 0 for none.
+    var autoTGC: Double
 
     public init(patient: SimulatedPatient, profile: ScannerProfile, date: String, seed: UInt64) {
         self.patient = patient
@@ -21,10 +28,18 @@ public struct Exam: Sendable {
         self.seed = seed
         var rng = RandomSource(seed: seed, 10)
         depthCm = (rng.uniform(profile.depthRangeCm.lowerBound, profile.depthRangeCm.upperBound) * 2).rounded() / 2
-        gainDB = profile.gainDB + rng.normal(0, 3.5)
-        dynamicRangeDB = profile.dynamicRangeDB + rng.uniform(-4, 4)
-        tgcDB = (0..<5).map { _ in rng.normal(0, 1.5) }
-        greyGamma = profile.greyGamma * rng.uniform(0.88, 1.12)
+        // What operators and presets vary (ranges from scanner manuals and scanning practice): overall
+        // gain ±6 dB, dynamic range 45–80 dB, eight TGC sliders each ±8 dB around a tilt of up to
+        // ±5 dB over the depth, grey maps from flat to contrasty, the probe run at 0.8–1.25× its
+        // centre frequency, and auto-TGC taking back up to 70 % of a patient's extra attenuation.
+        gainDB = profile.gainDB + rng.uniform(-6, 6)
+        dynamicRangeDB = rng.uniform(45, 80)
+        let tilt = rng.uniform(-5, 5)
+        tgcDB = (0..<8).map { i in tilt * (Double(i) / 7 - 0.5) + max(-8, min(8, rng.normal(0, 3))) }
+        greyGamma = profile.greyGamma * rng.uniform(0.75, 1.3)
+        greyCurve = rng.chance(0.4) ? rng.uniform(0.2, 0.8) : 0
+        frequencyScale = rng.uniform(0.8, 1.25)
+        autoTGC = rng.chance(0.6) ? rng.uniform(0.1, 0.7) : 0
     }
 
     /// The displayed gain setting, as a scanner prints it.
@@ -59,12 +74,15 @@ extension Exam {
     public func frame(view: View, index: Int) -> SimulatedFrame {
         let layout = self.layout(view: view, index: index)
         var frameRNG = RandomSource(seed: seed, 30, UInt64(View.allCases.firstIndex(of: view)!), UInt64(index))
-        let acquisition = BeamSimulator.Acquisition(profile: profile, depthCm: depthCm, gainDB: gainDB,
+        var acquisition = BeamSimulator.Acquisition(profile: profile, depthCm: depthCm, gainDB: gainDB,
                                                     dynamicRangeDB: dynamicRangeDB, tgcDB: tgcDB, focusCm: layout.focusCm)
+        acquisition.frequencyScale = frequencyScale
+        acquisition.compensatedAttenuation = autoTGC * max(0, patient.attenuation - profile.nominalAttenuation)
+        acquisition.wallCm = layout.scene.layersDepth
         let polar = BeamSimulator.simulate(scene: layout.scene, acoustics: patient.acoustics(), texture: layout.texture,
                                            acquisition: acquisition, rng: &frameRNG)
         var canvas = Canvas(width: profile.imageWidth, height: profile.imageHeight, background: profile.screen.background)
-        ScanConverter.draw(polar, placement: layout.placement, gamma: greyGamma, on: &canvas)
+        ScanConverter.draw(polar, placement: layout.placement, gamma: greyGamma, curve: greyCurve, on: &canvas)
         var uiRNG = RandomSource(seed: seed, 40, UInt64(View.allCases.firstIndex(of: view)!), UInt64(index))
         ScreenOverlay(exam: self, placement: layout.placement, focusCm: layout.focusCm).draw(on: &canvas, rng: &uiRNG)
 
@@ -89,7 +107,8 @@ extension Exam {
 
     /// The anatomy for (exam, view) with the frame's small probe movement.
     func layout(view: View, index: Int) -> Layout {
-        var layoutRNG = RandomSource(seed: seed, 20, UInt64(View.allCases.firstIndex(of: view)!))
+        // Each image of a view is a new look at the liver (another intercostal space, another angle).
+        var layoutRNG = RandomSource(seed: seed, 20, UInt64(View.allCases.firstIndex(of: view)!), UInt64(index))
         let geometry = ScanGeometry(probe: profile.geometry, depthCm: depthCm, lines: profile.lines)
         let halfWidth = geometry.position(line: profile.lines - 1, depth: depthCm * 0.6).x
         var scene = Anatomy.scene(for: view, patient: patient, depthCm: depthCm, halfWidthCm: halfWidth, rng: &layoutRNG)
@@ -140,8 +159,12 @@ extension SimulatedFrame {
 
 /// Draws the polar frame into the fan: bilinear in (line, depth), then the grey map.
 enum ScanConverter {
-    static func draw(_ polar: BeamSimulator.PolarFrame, placement: FanPlacement, gamma: Double, on canvas: inout Canvas) {
-        let lut: [UInt8] = (0..<1024).map { UInt8(min(255, (pow(Double($0) / 1023, gamma) * 255).rounded())) }
+    static func draw(_ polar: BeamSimulator.PolarFrame, placement: FanPlacement, gamma: Double, curve: Double = 0, on canvas: inout Canvas) {
+        let lut: [UInt8] = (0..<1024).map { i in
+            let t = pow(Double(i) / 1023, gamma)
+            let s = t * t * (3 - 2 * t)   // smoothstep: an S-shaped map
+            return UInt8(min(255, (((1 - curve) * t + curve * s) * 255).rounded()))
+        }
         let g = placement.geometry
         let b = g.bounds
         let (x0, y0) = placement.screen(x: b.minX, y: b.minY)

@@ -54,4 +54,19 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         }
         return (sum4(a), sum4(b))
     }
+
+    /// Gamma(shape, 1/shape): mean 1 (Marsaglia–Tsang, with the shape < 1 boost).
+    public mutating func gammaUnitMean(shape a: Double) -> Double {
+        let boost = a < 1 ? pow(max(uniform(), 1e-12), 1 / a) : 1
+        let d = (a < 1 ? a + 1 : a) - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0, v = 0.0
+            repeat { x = normal(); v = 1 + c * x } while v <= 0
+            v = v * v * v
+            let u = uniform()
+            if u < 1 - 0.0331 * x * x * x * x || log(max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + log(v)) {
+                return d * v * boost / a
+            }
+        }
+    }
 }

@@ -30,6 +30,9 @@ public struct ScreenStyle: Sendable {
     /// Chances per image of a coloured caliper and of a typed label inside the fan.
     public var caliperChance: Double
     public var labelChance: Double
+    /// The depth scale at the screen's left edge instead of beside the fan; ticks every half centimetre.
+    public var scaleAtEdge = false
+    public var halfCentimetreTicks = false
 }
 
 /// One scanner model: probe, beam, processing chain and screen. Per exam the gain, TGC, depth and
@@ -76,7 +79,19 @@ extension ScannerProfile {
     /// dark to bright grey maps; curvilinear, sector and linear probes; 640×480 to 1024×768 screens.
     public static let all: [ScannerProfile] = [meridian, aurora, vega, lumen, orca]
 
-    public static func named(_ id: String) -> ScannerProfile? { all.first { $0.id == id } }
+    public static func named(_ id: String) -> ScannerProfile? { (all + [outOfRange]).first { $0.id == id } }
+
+    /// For evaluation only: a scanner whose settings lie outside every range the training scanners
+    /// are drawn from (a high-frequency curvilinear probe, weak preset TGC, a bright preset, heavy
+    /// speckle reduction, a steep grey map, dense lines).
+    public static let outOfRange = ScannerProfile(
+        id: "outlier-x7", displayName: "OUTLIER X7", geometry: .curvilinear(radiusCm: 8, fieldDegrees: 50),
+        depthRangeCm: 12...16, centerFrequencyMHz: 6.5, harmonic: false, fractionalBandwidth: 0.9, fNumber: 4,
+        focusFraction: 0.3, lines: 320, dynamicRangeDB: 60, gainDB: 10, nominalAttenuation: 0.3, greyGamma: 1.8,
+        compounding: 4, speckleReduction: 0.95, noiseDB: -70, reverberationDB: -18, imageWidth: 1152, imageHeight: 864,
+        fanBox: (x: 230, y: 60, width: 700, height: 760),
+        screen: ScreenStyle(text: RGB(255, 255, 255), accent: RGB(255, 80, 200), background: RGB(40, 40, 40),
+                            headerHeight: 50, fontScale: 2, ecg: false, greyBar: true, caliperChance: 0.3, labelChance: 0.3))
 
     /// A classic curvilinear abdominal probe: fundamental imaging, plain speckle, 640×480.
     public static let meridian = ScannerProfile(
@@ -127,4 +142,42 @@ extension ScannerProfile {
         fanBox: (x: 150, y: 70, width: 660, height: 600),
         screen: ScreenStyle(text: RGB(240, 240, 240), accent: RGB(255, 150, 0), background: RGB(8, 8, 8),
                             headerHeight: 56, fontScale: 2, ecg: false, greyBar: true, caliperChance: 0.35, labelChance: 0.25))
+}
+
+extension ScannerProfile {
+    /// A scanner drawn at random, for training: probe geometry, frequency, harmonic imaging, beam,
+    /// processing chain (compounding, speckle reduction, noise, reverberation), grey map and screen
+    /// layout and colours all vary, so no one look is learnt. The five named profiles stay fixed
+    /// (SampleStudies, held-out evaluation).
+    public static func randomised(seed: UInt64) -> ScannerProfile {
+        var rng = RandomSource(seed: seed, 50)
+        let kind = rng.uniform()
+        let geometry: ProbeGeometry = kind < 0.72 ? .curvilinear(radiusCm: rng.uniform(3, 7), fieldDegrees: rng.uniform(55, 80))
+            : kind < 0.92 ? .sector(fieldDegrees: rng.uniform(60, 90)) : .linear(widthCm: rng.uniform(4, 6.5))
+        let linear = kind >= 0.92
+        let harmonic = !linear && rng.chance(0.6)
+        // Imaging frequency 1.8–6 MHz: a harmonic image forms at twice the transmit frequency.
+        let imaging = linear ? rng.uniform(4, 6) : rng.uniform(1.8, 5)
+        let width = rng.pick([640, 800, 960, 1024, 1280]), height = width * 3 / 4
+        let header = Int(Double(height) * rng.uniform(0.05, 0.1))
+        let boxHeight = Int(Double(height - header) * rng.uniform(0.78, 0.92))
+        let boxWidth = linear ? boxHeight * 2 / 3 : min(width - 160, Int(Double(boxHeight) * rng.uniform(1.1, 1.4)))
+        let boxX = (width - boxWidth) / 2 + Int(rng.uniform(-0.05, 0.05) * Double(width))
+        func colour() -> RGB { RGB(UInt8(rng.uniform(120, 255)), UInt8(rng.uniform(120, 255)), UInt8(rng.uniform(120, 255))) }
+        let dark = UInt8(rng.chance(0.6) ? 0 : rng.uniform(4, 30))
+        return ScannerProfile(
+            id: String(format: "random-%05d", seed % 100_000), displayName: rng.pick(["SONO", "ECHO", "US", "VISTA", "NOVA", "ARC"]) + " " + String(seed % 97),
+            geometry: geometry, depthRangeCm: linear ? 6...10 : 11...20,
+            centerFrequencyMHz: harmonic ? imaging / 2 : imaging, harmonic: harmonic,
+            fractionalBandwidth: rng.uniform(0.45, 0.75), fNumber: rng.uniform(2, 3.5), focusFraction: rng.uniform(0.35, 0.65),
+            lines: Int(rng.uniform(150, 260)), dynamicRangeDB: 60, gainDB: rng.uniform(-4, 3),
+            nominalAttenuation: rng.uniform(0.4, 0.6), greyGamma: rng.uniform(0.8, 1.35),
+            compounding: rng.pick([1, 1, 2, 3]), speckleReduction: rng.chance(0.3) ? 0 : rng.uniform(0.1, 0.85),
+            noiseDB: rng.uniform(-92, -78), reverberationDB: rng.uniform(-40, -22), imageWidth: width, imageHeight: height,
+            fanBox: (x: max(60, boxX), y: header + Int(rng.uniform(4, 20)), width: boxWidth, height: boxHeight),
+            screen: ScreenStyle(text: colour(), accent: colour(), background: RGB(dark, dark, UInt8(min(255, Int(dark) + Int(rng.uniform(0, 12))))),
+                                headerHeight: header, fontScale: width >= 960 ? 2 : 1, ecg: rng.chance(0.25), greyBar: rng.chance(0.7),
+                                caliperChance: rng.uniform(0, 0.35), labelChance: rng.uniform(0, 0.35),
+                                scaleAtEdge: rng.chance(0.4), halfCentimetreTicks: rng.chance(0.4)))
+    }
 }

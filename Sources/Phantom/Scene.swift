@@ -45,6 +45,9 @@ struct Scene: Sendable {
     var shapes: [Shape] = []
     /// A homogeneous medium with no layers (for calibration phantoms).
     var homogeneous = false
+    /// What fills the field below the body wall where no organ is drawn: the liver, or (for scenes
+    /// that are not a liver) another tissue.
+    var background = Tissue.liver
     /// The probe's small movement between repeated frames: shift (cm) and rotation (degrees).
     var shiftX = 0.0, shiftY = 0.0
     var rotation = 0.0 { didSet { rotationCos = cos(rotation * Double.pi / 180); rotationSin = sin(rotation * Double.pi / 180) } }
@@ -68,7 +71,7 @@ struct Scene: Sendable {
         // Deep anatomy moves with the probe.
         let px = rawX - shiftX, py = rawY - shiftY
         let x = px * rotationCos + py * rotationSin, y = -px * rotationSin + py * rotationCos
-        var result = Tissue.liver
+        var result = background
         if let d = diaphragm {
             let dx = x - d.cx, dy = y - d.cy
             let r = (dx * dx + dy * dy).squareRoot()

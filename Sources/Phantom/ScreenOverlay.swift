@@ -34,13 +34,18 @@ struct ScreenOverlay {
             canvas.text(line, x: column, y: s.headerHeight + 12 * scale + i * 11 * scale, scale: scale, s.text)
         }
 
-        // Depth scale: a tick per centimetre, a number every five.
-        let scaleX = p.fanBox.x - 18 * scale
-        for cm in 0...Int(exam.depthCm) {
-            let (_, y) = placement.screen(x: 0, y: Double(cm))
-            let tick = cm % 5 == 0 ? 6 : 3
-            canvas.fill(x: scaleX, y: Int(y), w: tick * scale, h: scale, s.text)
-            if cm % 5 == 0 { canvas.text("\(cm)", x: scaleX - 14 * scale, y: Int(y) - 3 * scale, scale: scale, s.text) }
+        // Depth scale: a tick per centimetre (or half), a longer one and a number every five centimetres.
+        let scaleX = s.scaleAtEdge ? 4 * scale : p.fanBox.x - 18 * scale
+        let step = s.halfCentimetreTicks ? 0.5 : 1.0
+        for i in 0...Int(exam.depthCm / step) {
+            let depth = Double(i) * step
+            let (_, y) = placement.screen(x: 0, y: depth)
+            let major = depth.truncatingRemainder(dividingBy: 5) == 0
+            canvas.fill(x: scaleX, y: Int(y), w: (major ? 6 : 3) * scale, h: scale, s.text)
+            if major {
+                let label = s.scaleAtEdge ? scaleX + 9 * scale : scaleX - 14 * scale
+                canvas.text("\(Int(depth))", x: label, y: Int(y) - 3 * scale, scale: scale, s.text)
+            }
         }
         let (_, fy) = placement.screen(x: 0, y: focusCm)
         for i in 0..<(4 * scale) { canvas.fill(x: scaleX + 8 * scale + i, y: Int(fy) - (4 * scale - i), w: 1, h: 2 * (4 * scale - i), s.accent) }

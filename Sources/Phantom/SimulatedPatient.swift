@@ -13,6 +13,9 @@ public struct SimulatedPatient: Sendable {
     public var subcutaneousFatCm: Double
     public var muscleCm: Double
     public var kidneyVisibleChance: Double
+    /// Speckle statistics of the liver (Nakagami m): below 1 for sparse, clumped scatterers; fat makes
+    /// the scattering denser and m rises toward 1 (Rayleigh), with spread between patients.
+    public var liverSpeckleShape: Double
 
     public var grade: Grade { Grade(fatPercent: fatPercent) }
 
@@ -34,18 +37,23 @@ public struct SimulatedPatient: Sendable {
     private init(index: Int, fatPercent: Double, rng: inout RandomSource) {
         self.index = index
         self.fatPercent = fatPercent
-        attenuation = max(0.4, Steatosis.meanAttenuation(fatPercent: fatPercent) + rng.normal(0, 0.035))
-        backscatterGainDB = max(0, Steatosis.backscatterGainDB(fatPercent: fatPercent) + rng.normal(0, 0.8))
-        kidneyCortexDB = rng.normal(-2.0, 0.8)
-        // Fatty livers come with more subcutaneous fat on average (body habitus).
-        subcutaneousFatCm = max(0.4, rng.normal(0.9 + 0.012 * fatPercent, 0.4))
+        // Within a grade, attenuation spreads ≈ 0.09 dB/cm/MHz between patients (UGAP / CAP cohorts
+        // overlap that much), and the backscatter's rise with fat is ±50 % from patient to patient.
+        attenuation = max(0.38, Steatosis.meanAttenuation(fatPercent: fatPercent) + rng.normal(0, 0.09))
+        let slope = rng.uniform(0.5, 1.5)
+        backscatterGainDB = max(0, Steatosis.backscatterGainDB(fatPercent: fatPercent) * slope + rng.normal(0, 0.8))
+        kidneyCortexDB = -2.0 + rng.uniform(-3, 3)
+        // Fatty livers come with a little more subcutaneous fat on average (body habitus), weakly.
+        subcutaneousFatCm = max(0.4, rng.normal(0.9 + 0.006 * fatPercent, 0.5))
         muscleCm = rng.uniform(0.6, 1.4)
         kidneyVisibleChance = 0.8
+        liverSpeckleShape = min(1.2, rng.uniform(0.45, 0.9) + 0.4 * fatPercent / 100)
     }
 
     /// The acoustic table for this patient's tissues.
     func acoustics() -> [Acoustics] {
-        Acoustics.table(liver: Acoustics(Float(backscatterGainDB), Float(attenuation), texture: 1.6),
-                        kidneyCortexDB: Float(kidneyCortexDB))
+        var liver = Acoustics(Float(backscatterGainDB), Float(attenuation), texture: 1.6)
+        liver.speckleShape = Float(liverSpeckleShape)
+        return Acoustics.table(liver: liver, kidneyCortexDB: Float(kidneyCortexDB))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 /// How liver fat changes the tissue's acoustics, from published cohorts:
 /// attenuation coefficient means by grade from a GE UGAP biopsy cohort (0.52 / 0.63 / 0.74 / 0.78–0.85
-/// dB/cm/MHz), backscatter rising up to about +11 dB at severe steatosis (Lu and Zagzebski 1999).
+/// dB/cm/MHz), backscatter rising by about an order of magnitude (+12 dB at 80 % fat; Lu and Zagzebski 1999).
 public enum Steatosis {
     /// Mean attenuation (dB/cm/MHz) for a fat fraction, interpolated between grade means.
     public static func meanAttenuation(fatPercent fat: Double) -> Double {
@@ -10,7 +10,7 @@ public enum Steatosis {
 
     /// Liver backscatter above a fat-free liver, in dB.
     public static func backscatterGainDB(fatPercent fat: Double) -> Double {
-        11.0 * pow(min(max(fat, 0), 100) / 80.0, 0.75)
+        12.0 * pow(min(max(fat, 0), 100) / 80.0, 0.75)
     }
 
     /// The report grade a sonographer writes: right about two times in three, mostly one grade off

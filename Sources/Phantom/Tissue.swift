@@ -4,6 +4,8 @@ public enum Tissue: UInt8, CaseIterable, Sendable {
     case portalWall, hepaticWall, blood, bile
     case kidneyCapsule, kidneyCortex, kidneyMedulla, kidneySinus
     case diaphragm, lung, bowel, pancreas, vesselWall, bone
+    // Scenes that are not a liver (for teaching the model what to refuse).
+    case myocardium, fluid, thyroid, softTissue
 }
 
 /// Acoustic properties of a tissue: backscatter relative to fat-free liver, attenuation slope,
@@ -15,6 +17,8 @@ public struct Acoustics: Sendable {
     public var attenuation: Float
     public var specular: Bool
     public var textureDB: Float
+    /// Nakagami m of the tissue's speckle: 1 (or more) is fully developed (Rayleigh) speckle.
+    public var speckleShape: Float = 1
 
     public init(_ backscatterDB: Float, _ attenuation: Float, specular: Bool = false, texture: Float = 0) {
         self.backscatterDB = backscatterDB
@@ -49,6 +53,10 @@ public struct Acoustics: Sendable {
             case .pancreas: return Acoustics(1, 0.7, texture: 3)
             case .vesselWall: return Acoustics(8, 0.7)
             case .bone: return Acoustics(14, 22, specular: true)
+            case .myocardium: return Acoustics(-4, 0.9, texture: 3)
+            case .fluid: return Acoustics(-50, 0.01)          // amniotic fluid, urine
+            case .thyroid: return Acoustics(3, 0.8, texture: 1.5)
+            case .softTissue: return Acoustics(-2, 0.7, texture: 5)
             }
         }
     }

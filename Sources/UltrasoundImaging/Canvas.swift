@@ -18,8 +18,11 @@ public struct Canvas {
         rgb[i] = c.r; rgb[i + 1] = c.g; rgb[i + 2] = c.b
     }
 
+    /// Fills a rectangle, clipped to the canvas (a rectangle wholly outside draws nothing).
     public mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: RGB) {
-        for yy in max(0, y)..<min(height, y + h) { for xx in max(0, x)..<min(width, x + w) { set(xx, yy, c) } }
+        let x0 = max(0, x), x1 = min(width, x + w), y0 = max(0, y), y1 = min(height, y + h)
+        guard x0 < x1, y0 < y1 else { return }
+        for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, c) } }
     }
 
     public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: RGB, dotted: Bool = false) {

@@ -53,9 +53,18 @@ public enum FanDetector {
             // Burned-in text is bright strokes on the background: its spread is far larger than its
             // level above the background, where speckle's is smaller (so text never joins the fan).
             let level = blurred[i] - background
-            content[i] = level > 12 && variance > 9 && variance < level * level && !smallColour[i]
+            content[i] = level > 8 && variance > 6 && variance < level * level && !smallColour[i]
         }
-        guard let region = fanComponents(content, width: sw, height: sh) else { return nil }
+        guard var region = fanComponents(content, width: sw, height: sh) else { return nil }
+        // Dim speckle (a far field darkened by attenuation or a low TGC slider) is fan too: grow the
+        // region into anything still textured and a little above the background. The screen around
+        // the fan is flat, so growth stops at its edge; text beside it is not connected.
+        var weak = [Bool](repeating: false, count: sw * sh)
+        for i in weak.indices {
+            let variance = squares[i] - blurred[i] * blurred[i], level = blurred[i] - background
+            weak[i] = level > 3 && variance > 4 && variance < (level + 12) * (level + 12) && !smallColour[i]
+        }
+        region = grow(region, into: weak, width: sw, height: sh)
         let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)
         // Back to full resolution, excluding coloured pixels.
         var mask = [Bool](repeating: false, count: w * h)
@@ -107,9 +116,27 @@ public enum FanDetector {
             let near = cx >= bx0 - mx && cx <= bx1 + mx && cy >= by0 - my && cy <= by1 + my
             // Bands along the screen's edge (a header bar with its text) are interface, not fan.
             let touchesEdge = spans[id].0 == 0 || spans[id].1 == w - 1 || rows[id].0 == 0 || rows[id].1 == h - 1
-            keep[id] = id == best || (sizes[id] * 8 >= sizes[best] && near && !touchesEdge)
+            // A band across the fan (the near field above a dark fat layer, the far field below a
+            // dark TGC step) may be thin: it counts when it spans much of the fan's width.
+            let overlap = min(spans[id].1, bx1) - max(spans[id].0, bx0)
+            let band = overlap * 2 >= spans[id].1 - spans[id].0 && overlap * 3 >= bx1 - bx0 && sizes[id] * 40 >= sizes[best]
+            keep[id] = id == best || ((sizes[id] * 8 >= sizes[best] || band) && near && !touchesEdge)
         }
         return label.map { keep[Int($0)] }
+    }
+
+    /// `region` extended by 4-connected flood fill through `allowed` pixels.
+    static func grow(_ region: [Bool], into allowed: [Bool], width w: Int, height h: Int) -> [Bool] {
+        var out = region
+        var stack = region.indices.filter { region[$0] }
+        while let i = stack.popLast() {
+            let x = i % w, y = i / w
+            for (j, ok) in [(i - 1, x > 0), (i + 1, x < w - 1), (i - w, y > 0), (i + w, y < h - 1)] where ok && !out[j] && allowed[j] {
+                out[j] = true
+                stack.append(j)
+            }
+        }
+        return out
     }
 
     /// The filled convex hull of the true pixels (Andrew's monotone chain on each row's extreme pixels).

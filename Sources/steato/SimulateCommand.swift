@@ -21,6 +21,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Number of the first patient.") var firstPatient = 1
     @Option(help: "JPEG quality (1–100).") var quality = 90
     @Flag(help: "Cycle the true grades healthy, mild, moderate, severe over the patients.") var balanced = false
+    @Flag(help: "A new randomly drawn scanner for every study (training cohorts), instead of the named profiles.")
+    var randomScanners = false
+    @Option(help: "Also this many studies of scenes to refuse (heart, fetus, bladder, thyroid, kidney, colour Doppler, blank, probe in air, rib shadows, bad gain), with a content column.")
+    var otherStudies = 0
 
     func run() throws {
         if let contactSheet {
@@ -54,6 +58,8 @@ struct SimulateCommand: ParsableCommand {
         options.firstPatient = firstPatient
         options.jpegQuality = quality
         options.balancedGrades = balanced
+        options.randomScanners = randomScanners
+        options.otherStudies = max(0, otherStudies)
         let progress = ProgressLine(enabled: stderrIsTerminal)
         let start = Date()
         let rows: [Cohort.Row]
@@ -62,7 +68,7 @@ struct SimulateCommand: ParsableCommand {
         } catch { progress.clear(); throw fail(error) }
         progress.clear()
         let seconds = Date().timeIntervalSince(start)
-        print("\(count(rows.count, "image")) of \(count(patients * studiesPerPatient, "study", "studies")) written to \(out) "
+        print("\(count(rows.count, "image")) of \(count(patients * studiesPerPatient + options.otherStudies, "study", "studies")) written to \(out) "
               + String(format: "in %.1f s (%.1f images/s)", seconds, Double(rows.count) / seconds))
     }
 }
