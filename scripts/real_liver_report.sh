@@ -25,6 +25,8 @@ summarise() {
   "$STEATO" export --json | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
+refused = [r for r in rows if r.get("score") is None]
+print(f"  refused (no result): {len(refused)} of {len(rows)}")
 rows = [r for r in rows if r.get("score") is not None]
 by = {}
 for r in rows: by.setdefault(r["references"]["report_grade"], []).append(r["score"])

@@ -16,6 +16,15 @@ public struct WorklistRow: Codable, Sendable, Equatable {
     public var status: StudyStatus
     public var grade: Int?
     public var score: Double?
+    /// For a scored study without a result, why: "not liver", "too poor to score" (from the latest
+    /// scoring's refusals); nil otherwise.
+    public var noResult: String?
+
+    /// The grade's name, "no result" for a scored study with nothing scorable, else "-".
+    public var gradeText: String {
+        if let grade, let g = Grade(rawValue: grade) { return g.name }
+        return noResult.map { "no result: " + $0 } ?? "-"
+    }
 }
 
 /// The worklist's sort orders; each is served by an index on `study`.
@@ -90,6 +99,13 @@ extension CaseStore {
                 var byStudy: [Int64: [String: Int]] = [:]
                 for row in counts { byStudy[row[0], default: [:]][row[1] as String] = row[2] }
                 for i in rows.indices { rows[i].viewCounts = byStudy[rows[i].studyId] ?? [:] }
+            }
+            // Scored but no grade: the latest scoring's flags say why.
+            for i in rows.indices where rows[i].status == .scored && rows[i].grade == nil {
+                let flags = try String.fetchOne(db, sql: "SELECT flags FROM studyScore WHERE studyId = ? ORDER BY scoredAt DESC, id DESC LIMIT 1",
+                                                arguments: [rows[i].studyId]) ?? ""
+                rows[i].noResult = flags.contains("refused:not-liver") ? "not liver" : flags.contains("refused:poor-quality")
+                    ? "too poor to score" : "nothing scorable"
             }
             return rows
         }

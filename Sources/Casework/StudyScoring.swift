@@ -40,6 +40,7 @@ public enum StudyScoring {
         var result = StudyResult.aggregate(predictions, views: views, calibration: model.calibration, rule: model.rule)
         if used.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
         if adaptation != nil { result.flags.append("scanner-adapted") }
+        if inputs.contains(where: { $0.scale == .assumed }) { result.flags.append("no-scale") }
         // Images without a fan are refused as too poor to read (a blank or frozen screen, a non-image).
         let unreadable = detail.images.filter { image in !used.contains { $0.id == image.id } }
 

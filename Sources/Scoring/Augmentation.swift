@@ -1,9 +1,12 @@
 import Foundation
+import UltrasoundImaging
 
-/// What differs between scanners and presets, drawn anew for every training image, wide enough that
-/// absolute brightness carries no information: gain, dynamic range, grey map, a mild TGC tilt,
-/// resolution, noise, small shifts and mirroring. Depth-dependent darkening beyond the mild TGC range,
-/// relative echogenicity and structure definition are what survive.
+/// What differs between scanners, presets and operators, drawn anew for every training image and
+/// wide enough that no one cue can carry the grade alone: gain, contrast and grey map, a TGC tilt
+/// and bow over a good part of the dynamic range, blur and coarser speckle (resolution), noise, JPEG
+/// compression at quality 40–95, a scale error of ±12 % (a misread or assumed depth), shifts and
+/// mirroring. Relative echogenicity (liver against kidney and vessels), how fast the image darkens
+/// with depth beyond the tilt, and the definition of vessel walls and the diaphragm survive.
 public struct Augmentation: Sendable {
     public var strength: Double = 1
 
@@ -14,17 +17,18 @@ public struct Augmentation: Sendable {
         var v = sample.intensity.map { Float($0) / 255 }
         var mask = sample.mask
         let s = Float(strength)
+        if rng.uniform(0, 1) < 0.5 * s { (v, mask) = zoom(v, mask, factor: 1 + rng.uniform(-0.12, 0.12) * s, size: size) }
         let gain = rng.uniform(-0.15, 0.15) * s
         let contrast = 1 + rng.uniform(-0.25, 0.3) * s
-        let gamma = exp(rng.uniform(-0.35, 0.35) * s)
-        let tilt = rng.uniform(-0.04, 0.04) * s, bow = rng.uniform(-0.04, 0.04) * s
-        let noise = rng.uniform(0, 0.04) * s
+        let gamma = exp(rng.uniform(-0.5, 0.5) * s)
+        let tilt = rng.uniform(-0.15, 0.15) * s, bow = rng.uniform(-0.08, 0.08) * s
+        let noise = rng.uniform(0, 0.05) * s
         var mean: Float = 0, count: Float = 0
         for i in v.indices where mask[i] { mean += v[i]; count += 1 }
         mean /= max(count, 1)
         for y in 0..<size {
-            let d = sample.rowDepth[y]
-            let tgc = tilt * (d - 0.5) + bow * sin(Float.pi * d)
+            let d = Float(y) / Float(size)
+            let tgc = tilt * (d - 0.4) + bow * sin(Float.pi * d)
             for x in 0..<size {
                 let i = y * size + x
                 guard mask[i] else { continue }
@@ -33,12 +37,53 @@ public struct Augmentation: Sendable {
                 v[i] = t
             }
         }
-        if rng.uniform(0, 1) < 0.3 * Float(strength) { v = blur(v, mask: mask, size: size) }
+        let r = rng.uniform(0, 1)
+        if r < 0.25 * s { v = blur(v, mask: mask, size: size) }
+        else if r < 0.45 * s { v = coarsen(v, size: size, factor: rng.uniform(0, 1) < 0.5 ? 2 : 3) }
         if noise > 0 { for i in v.indices where mask[i] { v[i] = min(max(v[i] + noise * rng.normal(), 0), 1) } }
-        let dx = Int(rng.uniform(-6, 6) * s), dy = Int(rng.uniform(-4, 4) * s)
+        if rng.uniform(0, 1) < 0.4 * s { v = jpeg(v, mask: mask, size: size, quality: Int(rng.uniform(40, 95))) }
+        let dx = Int(rng.uniform(-8, 8) * s), dy = Int(rng.uniform(-4, 4) * s)
         if dx != 0 || dy != 0 { (v, mask) = shift(v, mask, dx: dx, dy: dy, size: size) }
         if rng.uniform(0, 1) < 0.5 { (v, mask) = mirror(v, mask, size: size) }
         return (v, mask)
+    }
+
+    /// Scales about the top centre (the skin under the probe), bilinear; cells from outside are outside the fan.
+    func zoom(_ v: [Float], _ m: [Bool], factor: Float, size: Int) -> ([Float], [Bool]) {
+        var ov = [Float](repeating: 0, count: v.count), om = [Bool](repeating: false, count: m.count)
+        let cx = Float(size) / 2
+        for y in 0..<size { for x in 0..<size {
+            let sx = cx + (Float(x) + 0.5 - cx) / factor - 0.5, sy = (Float(y) + 0.5) / factor - 0.5
+            let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
+            guard x0 >= 0, y0 >= 0, x0 + 1 < size, y0 + 1 < size else { continue }
+            let tx = sx - Float(x0), ty = sy - Float(y0)
+            let i = y0 * size + x0
+            guard m[i], m[i + 1], m[i + size], m[i + size + 1] else { continue }
+            let top = v[i] + (v[i + 1] - v[i]) * tx, bottom = v[i + size] + (v[i + size + 1] - v[i + size]) * tx
+            ov[y * size + x] = top + (bottom - top) * ty
+            om[y * size + x] = true
+        } }
+        return (ov, om)
+    }
+
+    /// Coarser resolution and speckle: block means of `factor` cells, spread back.
+    func coarsen(_ v: [Float], size: Int, factor f: Int) -> [Float] {
+        var out = v
+        for by in stride(from: 0, to: size, by: f) { for bx in stride(from: 0, to: size, by: f) {
+            var sum: Float = 0, n: Float = 0
+            for y in by..<min(size, by + f) { for x in bx..<min(size, bx + f) { sum += v[y * size + x]; n += 1 } }
+            for y in by..<min(size, by + f) { for x in bx..<min(size, bx + f) { out[y * size + x] = sum / n } }
+        } }
+        return out
+    }
+
+    /// A JPEG round trip at `quality`, as screenshots and PACS exports are stored.
+    func jpeg(_ v: [Float], mask: [Bool], size: Int, quality: Int) -> [Float] {
+        let pixels = v.map { UInt8(min(max($0 * 255, 0), 255).rounded()) }
+        guard let bytes = try? JPEGCodec.encode(PixelImage(width: size, height: size, channels: 1, pixels: pixels), quality: quality),
+              let decoded = try? JPEGCodec.decode(bytes), decoded.width == size, decoded.height == size else { return v }
+        let c = decoded.channels
+        return (0..<(size * size)).map { i in mask[i] ? Float(decoded.pixels[i * c]) / 255 : 0 }
     }
 
     func blur(_ v: [Float], mask: [Bool], size: Int) -> [Float] {

@@ -96,6 +96,8 @@ public struct ImagePrediction: Sendable, Equatable {
     public var gate: [Double]
     /// Each ensemble member's expected grade (one value for a single network).
     public var memberScores: [Double]
+    /// A refusal decided before the network (a colour-Doppler box); it overrides the gate.
+    public var forcedRefusal: Refusal?
 
     /// One network's output row.
     public init(logits row: ArraySlice<Float>, layout: HeadLayout = .standard) {
@@ -146,6 +148,7 @@ public struct ImagePrediction: Sendable, Equatable {
 
     /// Why the image should not be scored under `rule`, or nil.
     public func refusal(_ rule: ScoreRule) -> Refusal? {
+        if let forcedRefusal { return forcedRefusal }
         guard quality < rule.gateThreshold else { return nil }
         return gate[1] >= gate[2] ? .notLiver : .poorQuality
     }

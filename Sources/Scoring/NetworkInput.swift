@@ -27,6 +27,9 @@ public struct NetworkInput: Sendable {
     public var rowDepth: [Float]
     /// Where the scale came from.
     public var scale: ScaleSource = .declared
+    /// Share of the fan's bounding box in colour (a colour-Doppler box shows tens of percent;
+    /// calipers, labels and markers a fraction of one).
+    public var colouredShare: Float = 0
 
     public init(size: Int, intensity: [Float], mask: [Bool], rowDepth: [Float]) {
         self.size = size; self.intensity = intensity; self.mask = mask; self.rowDepth = rowDepth

@@ -20,15 +20,20 @@ public enum Preprocessing {
     public static func prepare(_ image: PixelImage, cmPerPixel: Double? = nil) -> NetworkInput? {
         let (grey, coloured) = FanDetector.greyAndColour(image)
         guard let fan = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { return nil }
-        return prepare(grey: grey, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
+        return prepare(grey: grey, coloured: coloured, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
     }
 
     /// The same, with the fan already found (benchmarks time the two steps apart).
     public static func prepare(_ image: PixelImage, fan: FanRegion, cmPerPixel: Double? = nil) -> NetworkInput {
-        prepare(grey: FanDetector.greyAndColour(image).grey, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
+        let (grey, coloured) = FanDetector.greyAndColour(image)
+        return prepare(grey: grey, coloured: coloured, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
     }
 
-    static func prepare(grey: [UInt8], height: Int, fan: FanRegion, cmPerPixel declared: Double?) -> NetworkInput {
+    /// Above this share of colour in the fan's box an image is a flow (colour-Doppler) study, not a
+    /// B-mode image: the masked colour would leave holes the network cannot see as such.
+    public static let colourDopplerShare: Float = 0.04
+
+    static func prepare(grey: [UInt8], coloured: [Bool], height: Int, fan: FanRegion, cmPerPixel declared: Double?) -> NetworkInput {
         var source = ScaleSource.declared
         var scale = declared
         if scale == nil {
@@ -41,6 +46,9 @@ public enum Preprocessing {
         }
         var input = NetworkInput(grey: grey, height: height, fan: fan, size: SteatosisNetwork.size, cmPerPixel: scale!, windowCm: windowCm)
         input.scale = source
+        var colour = 0
+        for y in fan.y0..<fan.y1 { for x in fan.x0..<fan.x1 where coloured[y * fan.width + x] { colour += 1 } }
+        input.colouredShare = Float(colour) / Float(max(1, (fan.x1 - fan.x0) * (fan.y1 - fan.y0)))
         return input
     }
 

@@ -136,6 +136,7 @@ public final class SteatosisModel: @unchecked Sendable {
                 predictions[i].viewProbabilities = viewProbabilities
             }
         }
+        for i in inputs.indices where inputs[i].colouredShare > Preprocessing.colourDopplerShare { predictions[i].forcedRefusal = .notLiver }
         return predictions
     }
 }

@@ -96,7 +96,7 @@ struct WorklistScreen {
                     text = View.liverViews.map { v in v.abbreviation + (row.viewCounts[v.rawValue].map(String.init) ?? "-") }.joined(separator: " ")
                 case "STATUS": text = row.status.rawValue
                 case "GRADE":
-                    text = row.grade.flatMap { Grade(rawValue: $0)?.name } ?? "-"
+                    text = row.noResult != nil ? "no result" : row.gradeText   // why: on the study screen
                     if !selected { role = .grade(row.grade) }
                 case "SCORE": text = row.score.map { String(format: "%.2f", $0) } ?? "-"
                 default: text = ""

@@ -55,7 +55,7 @@ struct ListCommand: ParsableCommand {
             table.rows.append([
                 String(row.studyId), row.patientKey, row.patientName ?? "", row.studyKey, row.studyDate ?? "",
                 row.scanner ?? "", String(row.imageCount), viewCoverage(row.viewCounts), row.status.rawValue,
-                row.grade.flatMap { Grade(rawValue: $0)?.name } ?? "-", formatScore(row.score),
+                row.gradeText, formatScore(row.score),
             ])
         }
         print(table.render())
