@@ -31,7 +31,7 @@ public enum Preprocessing {
 
     /// Above this share of colour in the fan's box an image is a flow (colour-Doppler) study, not a
     /// B-mode image: the masked colour would leave holes the network cannot see as such.
-    public static let colourDopplerShare: Float = 0.04
+    public static let colourDopplerShare: Float = 0.02
 
     static func prepare(grey: [UInt8], coloured: [Bool], height: Int, fan: FanRegion, cmPerPixel declared: Double?) -> NetworkInput {
         var source = ScaleSource.declared

@@ -107,7 +107,7 @@ import UltrasoundImaging
 @Suite struct DepthScaleTests {
     /// A real scanner's screenshots (../shared/real-liver; skipped when absent): every scale is read,
     /// and the fans come out 8–18 cm deep (the screens print D 8.0 to 17.0; the fan's box reaches a
-    /// little past the last centimetre).
+    /// little past the last centimetre); none looks like a colour-Doppler study.
     @Test func realScreenshotsHaveTheirScaleRead() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path + "/shared/real-liver"
@@ -120,6 +120,9 @@ import UltrasoundImaging
             #expect(read != nil, "\(file): no depth scale read")
             let depth = Double(fan.y1 - fan.y0) * (read ?? 0)
             #expect(depth > 8 && depth < 18, "\(file): fan \(depth) cm deep")
+            // The operator's typed grade is colour, but far too little to pass for a Doppler box.
+            let input = try #require(Preprocessing.prepare(image))
+            #expect(input.colouredShare < Preprocessing.colourDopplerShare / 4, "\(file): \(input.colouredShare) colour")
         }
     }
 
@@ -190,5 +193,43 @@ import UltrasoundImaging
         let c = try #require(FatCalibration.fit(scores: scores, fat: fat))
         #expect(zip(c.fat, c.fat.dropFirst()).allSatisfy { $0 <= $1 } && zip(c.scores, c.scores.dropFirst()).allSatisfy { $0 < $1 })
         #expect(abs(c.fatPercent(score: 1.5) - 42) < 8)
+    }
+}
+
+/// Preprocessing: where the scale comes from, and what is refused before the network.
+@Suite struct PreprocessingTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.root + "/" + path))) }
+
+    @Test func theScaleIsDeclaredReadOffTheScreenOrAssumed() throws {
+        let jpeg = try bytes("SampleStudies/SIM00002/SIM00002-1/subcostal-1.jpg")
+        // A simulated screenshot: its depth scale is read; with the manifest's spacing it is declared.
+        let read = try #require(try Preprocessing.prepare(file: jpeg)[0])
+        #expect(read.scale == .screen)
+        let declared = try #require(try Preprocessing.prepare(file: jpeg, cmPerPixel: 0.03)[0])
+        #expect(declared.scale == .declared)
+        // Every input row is the same physical depth: 16 cm over 128 rows, in cm / 20.
+        #expect(abs(Double(read.rowDepth[127]) - 15.9375 / 20) < 1e-6 && read.rowDepth == declared.rowDepth)
+        // A DICOM file with an ultrasound region declares its spacing (the fixture's region: 0.05 cm a pixel).
+        #expect(ImageDecoder.declaredSpacing(try bytes("Tests/Fixtures/dicom/implicit-vr.dcm")) == 0.05)
+        #expect(ImageDecoder.declaredSpacing(jpeg) == nil)
+    }
+
+    @Test func aScreenWithoutAScaleIsAssumedAndFlagged() throws {
+        // The sample's screen with its left side (scale and grey bar) painted over.
+        var image = try ImageDecoder.decode(try bytes("SampleStudies/SIM00002/SIM00002-1/subcostal-1.jpg")).image
+        let fan = try #require(FanDetector.detect(image))
+        for y in 0..<image.height { for x in 0..<max(0, fan.x0 - 2) { for c in 0..<image.channels { image.pixels[(y * image.width + x) * image.channels + c] = 0 } } }
+        let input = try #require(Preprocessing.prepare(image))
+        #expect(input.scale == .assumed)
+    }
+
+    @Test func colourDopplerBoxesAreCountedAsColour() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let doppler = try #require(Preprocessing.prepare(exam.frame(other: .colourDoppler, index: 0).image))
+        let plain = try #require(Preprocessing.prepare(exam.frame(view: .rightIntercostal, index: 0).image))
+        #expect(doppler.colouredShare > Preprocessing.colourDopplerShare)
+        #expect(plain.colouredShare < Preprocessing.colourDopplerShare / 4)
     }
 }
