@@ -20,6 +20,7 @@ public struct EnsembleTraining {
 
     /// Trains (or resumes) every member; `onEpoch` sees each member's epoch reports.
     public func train(_ training: [TrainingSample], validation: [TrainingSample], metadata: [String: String], resume: Bool,
+                      onResume: (Int, Int, String) -> Void = { _, _, _ in },
                       onStep: (Int, Int, Int, Double) -> Void = { _, _, _, _ in },
                       onEpoch: (Int, EpochReport) -> Void = { _, _ in }) throws -> [ConvNet] {
         var nets: [ConvNet] = []
@@ -27,8 +28,13 @@ public struct EnsembleTraining {
             var memberOptions = options
             memberOptions.seed = options.seed &+ UInt64(member) &* 1_000_003
             let path = checkpoint(member)
-            let trainer = resume && FileManager.default.fileExists(atPath: path)
-                ? try Trainer.resume(path: path, options: memberOptions) : Trainer(options: memberOptions)
+            let trainer: Trainer
+            if resume && FileManager.default.fileExists(atPath: path) {
+                trainer = try Trainer.resume(path: path, options: memberOptions)
+                onResume(member, trainer.epochsDone, path)
+            } else {
+                trainer = Trainer(options: memberOptions)
+            }
             while trainer.epochsDone < options.epochs {
                 let report = trainer.epoch(training, validation: validation) { step, steps, loss in onStep(member, step, steps, loss) }
                 onEpoch(member, report)

@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train the steatosis network on labelled manifest folders (e.g. from steato simulate) or the case database.",
         discussion: """
             Patients are split into training and validation by a seeded hash. Every epoch prints the losses and the \
-            validation AUROCs (≥ mild, ≥ moderate, severe) and writes OUT.checkpoint; --resume continues from it. \
+            validation AUROCs (≥ mild, ≥ moderate, severe) and writes a checkpoint beside OUT; --resume continues from it. \
             The same data, options and seed give the same model.
             """)
 
@@ -60,7 +60,9 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let nets: [ConvNet]
         do {
-            nets = try training.train(train, validation: check, metadata: metadata, resume: resume, onStep: { member, step, steps, loss in
+            nets = try training.train(train, validation: check, metadata: metadata, resume: resume, onResume: { member, epochs, path in
+                print("network \(member + 1)/\(ensemble): resuming after epoch \(epochs) from \(path)")
+            }, onStep: { member, step, steps, loss in
                 progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f", member + 1, ensemble, loss))
             }, onEpoch: { member, report in
                 progress.clear()
