@@ -64,6 +64,11 @@ public enum FanDetector {
             let variance = squares[i] - blurred[i] * blurred[i], level = blurred[i] - background
             weak[i] = level > 3 && variance > 4 && variance < (level + 12) * (level + 12) && !smallColour[i]
         }
+        // Only downward from the region's top and within its width: a header bar above the fan is
+        // dim and textured too (its text), and must never join it.
+        var top = sh, left = sw, right = 0
+        for i in region.indices where region[i] { top = min(top, i / sw); left = min(left, i % sw); right = max(right, i % sw) }
+        for i in weak.indices where i / sw < top || i % sw < left || i % sw > right { weak[i] = false }
         region = grow(region, into: weak, width: sw, height: sh)
         let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)
         // Back to full resolution, excluding coloured pixels.
