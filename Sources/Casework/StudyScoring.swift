@@ -41,22 +41,22 @@ public enum StudyScoring {
         if used.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
         if adaptation != nil { result.flags.append("scanner-adapted") }
         if inputs.contains(where: { $0.scale == .assumed }) { result.flags.append("no-scale") }
-        // Images without a fan are refused as too poor to read (a blank or frozen screen, a non-image).
-        let unreadable = detail.images.filter { image in !used.contains { $0.id == image.id } }
-
+        // One pass in stored order: a scored image carries its prediction; one without a fan (a blank
+        // or frozen screen, a non-image) is refused as too poor to read.
         let rounded = StudyReport.rounded
-        let scored = zip(used, zip(predictions, result.refusals)).map { image, pair in
-            let (p, refusal) = pair
+        var next = 0
+        let images = zip(detail.images, prepared).map { image, input -> StudyReport.ImageResult in
+            guard input != nil else {
+                return StudyReport.ImageResult(imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view,
+                                               viewSuggested: .other, score: nil, grade: nil, probs: [], quality: 0, refused: .poorQuality)
+            }
+            let p = predictions[next], refusal = result.refusals[next]
+            next += 1
             return StudyReport.ImageResult(
                 imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view, viewSuggested: p.suggestedView,
                 score: refusal == nil ? rounded(p.score) : nil, grade: refusal == nil ? model.rule.grade(p.score).rawValue : nil,
                 probs: p.probabilities.map(rounded), quality: rounded(p.quality), refused: refusal)
         }
-        let blank = unreadable.map { image in
-            StudyReport.ImageResult(imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view,
-                                    viewSuggested: .other, score: nil, grade: nil, probs: [], quality: 0, refused: .poorQuality)
-        }
-        let order = Dictionary(uniqueKeysWithValues: detail.images.enumerated().map { ($1.id!, $0) })
         let report = StudyReport(
             studyId: detail.study.studyKey, patientId: detail.patient.patientKey,
             score: result.score.map(rounded), scoreSd: result.scoreSd.map(rounded), grade: result.grade?.rawValue,
@@ -65,7 +65,7 @@ public enum StudyScoring {
                 ($0.view.rawValue, StudyReport.ViewSummary(score: rounded($0.score), grade: $0.grade.rawValue, nImages: $0.images,
                                                            sd: $0.sd.map(rounded)))
             }),
-            images: (scored + blank).sorted { order[$0.imageId]! < order[$1.imageId]! },
+            images: images,
             model: .init(name: model.name, sha256: model.sha256), software: SoftwareVersion.current, flags: result.flags)
 
         try store.save(ScoringRun(
