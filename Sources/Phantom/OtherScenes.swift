@@ -116,7 +116,11 @@ extension Exam {
                 ellipse(cx + cos(t) * rx * 0.6, cy + sin(t) * ry * 0.55, 0.6, 0.45, a + t * 180 / Double.pi, .kidneyMedulla)
             }
             ellipse(cx, cy, rx * 0.55, ry * 0.4, a, .kidneySinus)
-            scene.background = .pancreas
+            // Scanned from the flank or back: bright perirenal fat and muscle around it, no liver.
+            scene.shapes.insert(Scene.Shape.ellipse(cx, cy, rx + rng.uniform(0.8, 1.6), ry + rng.uniform(0.8, 1.6), degrees: a, Tissue.kidneyCapsule), at: 0)
+            scene.shapes.insert(Scene.Shape(form: .capsule(x0: -10, y0: cy + ry + 2.2, x1: 10, y1: cy + ry + 2.2 + rng.uniform(-1, 1),
+                                                           radius: rng.uniform(1.0, 1.8)), tissue: .muscle), at: 0)
+            scene.background = rng.chance(0.5) ? .bowel : .muscle
         case .probeInAir:
             scene.background = .lung
             scene.subcutaneousFat = 0.05; scene.muscle = 0.05

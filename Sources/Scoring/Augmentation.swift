@@ -3,7 +3,8 @@ import UltrasoundImaging
 
 /// What differs between scanners, presets and operators, drawn anew for every training image and
 /// wide enough that no one cue can carry the grade alone: gain, contrast and grey map, a TGC tilt
-/// and bow over a good part of the dynamic range, blur and coarser speckle (resolution), noise, JPEG
+/// (±0.25 of the grey range over the window) and bow, a fan cut short (a shallow preset), smoothing (harmonic imaging, speckle
+/// reduction), coarser speckle, edge enhancement, noise, JPEG
 /// compression at quality 40–95, a scale error of ±12 % (a misread or assumed depth), shifts and
 /// mirroring. Relative echogenicity (liver against kidney and vessels), how fast the image darkens
 /// with depth beyond the tilt, and the definition of vessel walls and the diaphragm survive.
@@ -18,10 +19,15 @@ public struct Augmentation: Sendable {
         var mask = sample.mask
         let s = Float(strength)
         if rng.uniform(0, 1) < 0.5 * s { (v, mask) = zoom(v, mask, factor: 1 + rng.uniform(-0.12, 0.12) * s, size: size) }
+        // A shallower preset than the simulator draws (8–13 cm): the window below it is empty.
+        if rng.uniform(0, 1) < 0.2 * s {
+            let rows = Int(Float(size) * rng.uniform(8, 13) / Float(Preprocessing.windowCm))
+            for i in (rows * size)..<(size * size) { mask[i] = false; v[i] = 0 }
+        }
         let gain = rng.uniform(-0.15, 0.15) * s
         let contrast = 1 + rng.uniform(-0.25, 0.3) * s
         let gamma = exp(rng.uniform(-0.5, 0.5) * s)
-        let tilt = rng.uniform(-0.15, 0.15) * s, bow = rng.uniform(-0.08, 0.08) * s
+        let tilt = rng.uniform(-0.25, 0.25) * s, bow = rng.uniform(-0.1, 0.1) * s
         let noise = rng.uniform(0, 0.05) * s
         var mean: Float = 0, count: Float = 0
         for i in v.indices where mask[i] { mean += v[i]; count += 1 }
@@ -37,9 +43,15 @@ public struct Augmentation: Sendable {
                 v[i] = t
             }
         }
+        // Resolution and processing: harmonic imaging and speckle reduction smooth the texture (a
+        // wide Gaussian, or one that spares edges), fundamental imaging at low frequency coarsens it,
+        // edge enhancement sharpens it. Refusal scenes get the same, so texture cannot tell them apart.
         let r = rng.uniform(0, 1)
-        if r < 0.25 * s { v = blur(v, mask: mask, size: size) }
-        else if r < 0.45 * s { v = coarsen(v, size: size, factor: rng.uniform(0, 1) < 0.5 ? 2 : 3) }
+        if r < 0.15 * s { v = blur(v, mask: mask, size: size) }
+        else if r < 0.3 * s { v = gaussian(v, mask: mask, size: size, sigma: rng.uniform(0.7, 1.8)) }
+        else if r < 0.45 * s { v = speckleReduction(v, mask: mask, size: size, sigma: rng.uniform(1, 2.2), edge: rng.uniform(0.03, 0.1)) }
+        else if r < 0.58 * s { v = coarsen(v, size: size, factor: rng.uniform(0, 1) < 0.5 ? 2 : 3) }
+        else if r < 0.68 * s { v = sharpen(v, mask: mask, size: size, amount: rng.uniform(0.4, 1.2)) }
         if noise > 0 { for i in v.indices where mask[i] { v[i] = min(max(v[i] + noise * rng.normal(), 0), 1) } }
         if rng.uniform(0, 1) < 0.4 * s { v = jpeg(v, mask: mask, size: size, quality: Int(rng.uniform(40, 95))) }
         let dx = Int(rng.uniform(-8, 8) * s), dy = Int(rng.uniform(-4, 4) * s)
@@ -94,6 +106,47 @@ public struct Augmentation: Sendable {
             out[y * size + x] = s / n
         } }
         return out
+    }
+
+    /// A Gaussian blur of `sigma` cells that only mixes cells inside the fan.
+    func gaussian(_ v: [Float], mask: [Bool], size: Int, sigma: Float) -> [Float] {
+        let radius = Int((2.5 * sigma).rounded(.up))
+        let kernel = (-radius...radius).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }
+        func pass(_ input: [Float], horizontal: Bool) -> [Float] {
+            var out = input
+            for y in 0..<size { for x in 0..<size where mask[y * size + x] {
+                var sum: Float = 0, weight: Float = 0
+                for (k, w) in kernel.enumerated() {
+                    let xx = horizontal ? x + k - radius : x, yy = horizontal ? y : y + k - radius
+                    guard xx >= 0, xx < size, yy >= 0, yy < size, mask[yy * size + xx] else { continue }
+                    sum += w * input[yy * size + xx]; weight += w
+                }
+                out[y * size + x] = sum / max(weight, 1e-6)
+            } }
+            return out
+        }
+        return pass(pass(v, horizontal: true), horizontal: false)
+    }
+
+    /// Speckle reduction as scanners do it: smooth where the image is flat, keep strong edges (vessel
+    /// walls, the diaphragm) where the local gradient exceeds `edge`.
+    func speckleReduction(_ v: [Float], mask: [Bool], size: Int, sigma: Float, edge: Float) -> [Float] {
+        let smooth = gaussian(v, mask: mask, size: size, sigma: sigma)
+        var out = v
+        for y in 1..<(size - 1) { for x in 1..<(size - 1) where mask[y * size + x] {
+            let i = y * size + x
+            let gx = (smooth[i + 1] - smooth[i - 1]) / 2, gy = (smooth[i + size] - smooth[i - size]) / 2
+            let g2 = (gx * gx + gy * gy) / (edge * edge)
+            let keep = g2 / (1 + g2)
+            out[i] = smooth[i] + keep * (v[i] - smooth[i])
+        } }
+        return out
+    }
+
+    /// Edge enhancement: the image plus `amount` times its difference from a blurred copy.
+    func sharpen(_ v: [Float], mask: [Bool], size: Int, amount: Float) -> [Float] {
+        let smooth = gaussian(v, mask: mask, size: size, sigma: 1)
+        return v.indices.map { i in mask[i] ? min(max(v[i] + amount * (v[i] - smooth[i]), 0), 1) : 0 }
     }
 
     func shift(_ v: [Float], _ m: [Bool], dx: Int, dy: Int, size: Int) -> ([Float], [Bool]) {

@@ -60,7 +60,6 @@ import UltrasoundImaging
                 let rois = (f.liverROI, f.kidneyROI)
                 let liver = try #require(rois.0), kidney = try #require(rois.1)
                 sumHRI += Measure.mean(f.image, liver) / max(1, Measure.mean(f.image, kidney))
-                if scanner == "orca-cx" { print("DBG", fat, seed, Measure.mean(f.image, liver), Measure.mean(f.image, kidney), liver.y, kidney.y) }
                 // Shallow liver: the first centimetre below the deepest the capsule can be for this patient.
                 let p = exam(fat: fat, seed: seed).patient
                 let top = 0.2 + 1.15 * (p.subcutaneousFatCm + p.muscleCm) + 0.3

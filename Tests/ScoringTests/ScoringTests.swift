@@ -251,3 +251,49 @@ import UltrasoundImaging
         #expect(plain.colouredShare < Preprocessing.colourDopplerShare / 4)
     }
 }
+
+@Suite struct AugmentationTests {
+    let size = 32
+    /// A flat field with a vertical step edge in the middle, all inside the fan but the first row.
+    func stepImage() -> ([Float], [Bool]) {
+        let v = (0..<(size * size)).map { i -> Float in i % size < size / 2 ? 0.2 : 0.8 }
+        let m = (0..<(size * size)).map { $0 >= size }
+        return (v, m)
+    }
+
+    @Test func gaussianKeepsFlatFieldsAndNeverReadsOutsideTheFan() {
+        let a = Augmentation()
+        let flat = [Float](repeating: 0.4, count: size * size)
+        var mask = [Bool](repeating: true, count: size * size)
+        var withOutside = flat
+        for i in 0..<size { withOutside[i] = 1; mask[i] = false }   // a bright row outside the fan
+        let out = a.gaussian(withOutside, mask: mask, size: size, sigma: 1.5)
+        for i in size..<(size * size) { #expect(abs(out[i] - 0.4) < 1e-5) }
+    }
+
+    @Test func speckleReductionSmoothsFlatAreasButKeepsEdges() {
+        let a = Augmentation()
+        var (v, m) = stepImage()
+        var rng = Xorshift(seed: 9)
+        for i in v.indices { v[i] += 0.05 * rng.normal() }   // speckle-like noise
+        let out = a.speckleReduction(v, mask: m, size: size, sigma: 1.5, edge: 0.05)
+        func spread(_ x: [Float], columns: Range<Int>) -> Float {
+            let values = (4..<(size - 4)).flatMap { y in columns.map { x[y * size + $0] } }
+            let mean = values.reduce(0, +) / Float(values.count)
+            return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(values.count)).squareRoot()
+        }
+        #expect(spread(out, columns: 2..<10) < 0.6 * spread(v, columns: 2..<10))
+        // The step stays a step: the columns either side of it still differ by most of 0.6.
+        let row = 16 * size
+        #expect(out[row + size / 2] - out[row + size / 2 - 1] > 0.35)
+    }
+
+    @Test func sharpeningSteepensAnEdgeAndStaysInRange() {
+        let a = Augmentation()
+        let (v, m) = stepImage()
+        let out = a.sharpen(v, mask: m, size: size, amount: 1)
+        let row = 16 * size
+        #expect(out[row + size / 2] > 0.8 && out[row + size / 2 - 1] < 0.2)
+        #expect(out.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+}
