@@ -15,11 +15,12 @@ public struct CellImage: Sendable, Equatable {
     public subscript(x: Int, y: Int) -> Cell { cells[y * columns + x] }
 
     /// Fits `width`×`height` RGB pixels (3 bytes each) into at most `columns`×`rows` cells, keeping the
-    /// aspect ratio (a cell is about twice as tall as wide). `.text` uses half and quarter blocks in
+    /// aspect ratio (cells `cellAspect` times as tall as wide: the terminal's, when it says). `.text` uses half and quarter blocks in
     /// 256 colours; `.ascii` shades with ASCII characters and no colour.
-    public static func render(rgb: [UInt8], width: Int, height: Int, columns: Int, rows: Int, mode: GraphicsMode) -> CellImage? {
+    public static func render(rgb: [UInt8], width: Int, height: Int, columns: Int, rows: Int, mode: GraphicsMode,
+                              cellAspect: Double = 2) -> CellImage? {
         guard width > 0, height > 0, columns > 0, rows > 0, rgb.count >= width * height * 3 else { return nil }
-        let (cols, lines) = fit(width: width, height: height, columns: columns, rows: rows)
+        let (cols, lines) = fit(width: width, height: height, columns: columns, rows: rows, cellAspect: cellAspect)
         if mode == .ascii { return ascii(rgb: rgb, width: width, height: height, columns: cols, rows: lines) }
         let symbols = chafa_symbol_map_new()
         defer { chafa_symbol_map_unref(symbols) }
@@ -44,9 +45,9 @@ public struct CellImage: Sendable, Equatable {
         return CellImage(columns: cols, rows: lines, cells: cells)
     }
 
-    /// The largest cell size with the image's aspect ratio (cells twice as tall as wide).
-    public static func fit(width: Int, height: Int, columns: Int, rows: Int) -> (Int, Int) {
-        let aspect = Double(width) / Double(height) * 2   // columns per row
+    /// The largest cell size with the image's aspect ratio, for cells `cellAspect` times as tall as wide.
+    public static func fit(width: Int, height: Int, columns: Int, rows: Int, cellAspect: Double = 2) -> (Int, Int) {
+        let aspect = Double(width) / Double(height) * cellAspect   // columns per row
         var cols = columns, lines = Int((Double(cols) / aspect).rounded())
         if lines > rows { lines = rows; cols = max(1, Int((Double(lines) * aspect).rounded())) }
         return (max(1, min(cols, columns)), max(1, min(lines, rows)))
@@ -86,23 +87,54 @@ func drawnCanvas(_ config: OpaquePointer?, rgb: [UInt8], width: Int, height: Int
 
 /// Escape sequences that draw an image with a pixel protocol at the cursor, for `.kitty` and `.sixel`.
 public enum PixelProtocol {
-    /// The image scaled by chafa to `columns`×`rows` cells in the given protocol, or nil.
-    public static func sequence(rgb: [UInt8], width: Int, height: Int, columns: Int, rows: Int, mode: GraphicsMode) -> String? {
-        guard mode == .kitty || mode == .sixel, width > 0, height > 0 else { return nil }
-        let (cols, lines) = CellImage.fit(width: width, height: height, columns: columns, rows: rows)
+    /// The image scaled to exactly `placement`'s pixel size. Sixel: a picture of that many pixels (its
+    /// height whole bands of six), nothing around it. Kitty: the picture padded with black to whole
+    /// cells, placed over `placement.columns`×`placement.rows` cells, so the terminal does not stretch it.
+    public static func sequence(rgb: [UInt8], width: Int, height: Int, placement: PixelPlacement, cell: CellGeometry,
+                                mode: GraphicsMode) -> String? {
+        guard mode == .kitty || mode == .sixel, width > 0, height > 0, rgb.count >= width * height * 3 else { return nil }
+        let canvasW = mode == .sixel ? placement.pixelWidth : placement.columns * cell.width
+        let canvasH = mode == .sixel ? placement.pixelHeight : placement.rows * cell.height
+        let scaled = resample(rgb: rgb, width: width, height: height, toWidth: placement.pixelWidth, toHeight: placement.pixelHeight,
+                              canvasWidth: canvasW, canvasHeight: canvasH)
         let config = chafa_canvas_config_new()
         defer { chafa_canvas_config_unref(config) }
-        chafa_canvas_config_set_geometry(config, Int32(cols), Int32(lines))
-        chafa_canvas_config_set_cell_geometry(config, 10, 20)
+        if mode == .sixel {
+            // One "cell" the size of the picture: chafa then draws exactly canvasW×canvasH pixels.
+            chafa_canvas_config_set_geometry(config, 1, 1)
+            chafa_canvas_config_set_cell_geometry(config, Int32(canvasW), Int32(canvasH))
+        } else {
+            chafa_canvas_config_set_geometry(config, Int32(placement.columns), Int32(placement.rows))
+            chafa_canvas_config_set_cell_geometry(config, Int32(cell.width), Int32(cell.height))
+        }
         chafa_canvas_config_set_pixel_mode(config, mode == .kitty ? CHAFA_PIXEL_MODE_KITTY : CHAFA_PIXEL_MODE_SIXELS)
         chafa_canvas_config_set_canvas_mode(config, CHAFA_CANVAS_MODE_TRUECOLOR)
-        let canvas = drawnCanvas(config, rgb: rgb, width: width, height: height)
+        let canvas = drawnCanvas(config, rgb: scaled, width: canvasW, height: canvasH)
         defer { chafa_canvas_unref(canvas) }
         let info = chafa_term_db_get_fallback_info(chafa_term_db_get_default())
         defer { chafa_term_info_unref(info) }
         guard let text = chafa_canvas_print(canvas, info) else { return nil }
         defer { g_string_free(text, 1) }
         return String(cString: text.pointee.str)
+    }
+
+    /// Area-averaged (box filter) scaling of RGB to `toWidth`×`toHeight`, at the top left of a black
+    /// `canvasWidth`×`canvasHeight` picture.
+    static func resample(rgb: [UInt8], width: Int, height: Int, toWidth: Int, toHeight: Int, canvasWidth: Int, canvasHeight: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: canvasWidth * canvasHeight * 3)
+        for y in 0..<min(toHeight, canvasHeight) {
+            let y0 = y * height / toHeight, y1 = max(y0 + 1, (y + 1) * height / toHeight)
+            for x in 0..<min(toWidth, canvasWidth) {
+                let x0 = x * width / toWidth, x1 = max(x0 + 1, (x + 1) * width / toWidth)
+                var r = 0, g = 0, b = 0
+                for sy in y0..<y1 { for sx in x0..<x1 {
+                    let i = 3 * (sy * width + sx); r += Int(rgb[i]); g += Int(rgb[i + 1]); b += Int(rgb[i + 2])
+                } }
+                let n = (y1 - y0) * (x1 - x0), o = 3 * (y * canvasWidth + x)
+                out[o] = UInt8(r / n); out[o + 1] = UInt8(g / n); out[o + 2] = UInt8(b / n)
+            }
+        }
+        return out
     }
 
     /// Removes every kitty image from the screen.

@@ -15,17 +15,30 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public var kitty = false
     public var sixel = false
     public var insideTmux = false
+    /// tmux lets escape sequences through to the terminal outside (`allow-passthrough on`, tmux ≥ 3.3).
+    public var tmuxPassthrough = false
     public var colour = true
+    /// The cell size the terminal reported (CSI 16 t, or CSI 14 t over the window's cells); the kernel's
+    /// TIOCGWINSZ is asked first when images are drawn.
+    public var reportedCell: CellGeometry?
+    /// The largest sixel image the terminal accepts (XTSMGRAPHICS), when it says.
+    public var sixelLimit: PixelSize?
 
     public init(kitty: Bool = false, sixel: Bool = false, insideTmux: Bool = false, colour: Bool = true) {
         self.kitty = kitty; self.sixel = sixel; self.insideTmux = insideTmux; self.colour = colour
     }
 
-    /// Pixel protocols only outside tmux (which does not pass them through reliably), kitty first;
-    /// text cells when colour is available, ASCII otherwise.
+    /// Kitty first, then sixel; inside tmux only through its passthrough; text cells when colour is
+    /// available, ASCII otherwise.
     public var bestMode: GraphicsMode {
-        if !insideTmux && kitty { return .kitty }
-        if !insideTmux && sixel { return .sixel }
+        if (!insideTmux || tmuxPassthrough) && kitty { return .kitty }
+        if (!insideTmux || tmuxPassthrough) && sixel { return .sixel }
         return colour ? .text : .ascii
     }
+}
+
+/// A size in pixels.
+public struct PixelSize: Sendable, Equatable {
+    public var width: Int, height: Int
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
 }

@@ -5,6 +5,9 @@ public enum Key: Hashable, Sendable {
     case char(Character)
     case ctrl(Character)
     case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, tab, resize
+    /// A mouse click (button 1) at a cell, and the wheel.
+    case click(x: Int, y: Int)
+    case wheelUp, wheelDown
 }
 
 /// Everything a key can ask for.
@@ -16,6 +19,7 @@ public enum Action: Hashable, Sendable {
     case tag(View)
     case acceptSuggestion, mark, undo
     case review, hepatorenal, previousFrame, nextFrame
+    case nextMatch, previousMatch, redraw, suspend
 }
 
 /// Where a binding applies.
@@ -47,10 +51,14 @@ public enum KeyTable {
         KeyBinding(keys: [.escape, .char("q")], label: "Esc q", help: "back (quit from the worklist)", context: .everywhere, action: .back),
         KeyBinding(keys: [.char("?")], label: "?", help: "this help", context: .everywhere, action: .help),
         KeyBinding(keys: [.char(":")], label: ":", help: "command line: :import PATH, :score [all], :filter …, :sort …, :theme …, :q", context: .everywhere, action: .commandLine),
+        KeyBinding(keys: [.char("n")], label: "n", help: "next match of the last / search", context: .everywhere, action: .nextMatch),
+        KeyBinding(keys: [.char("N")], label: "N", help: "previous match of the last / search", context: .everywhere, action: .previousMatch),
+        KeyBinding(keys: [.ctrl("l")], label: "^L", help: "redraw the screen", context: .everywhere, action: .redraw),
+        KeyBinding(keys: [.ctrl("z")], label: "^Z", help: "suspend (fg resumes)", context: .everywhere, action: .suspend),
         KeyBinding(keys: [.char("s")], label: "s", help: "score this study in the background", context: .everywhere, action: .score),
         KeyBinding(keys: [.char("S")], label: "S", help: "score every unscored study in the background", context: .everywhere, action: .scoreAll),
         KeyBinding(keys: [.char("r")], label: "r", help: "review: confirm or override the study grade, with a reason", context: .everywhere, action: .review),
-        KeyBinding(keys: [.char("/")], label: "/", help: "filter as you type (patient, name, study, scanner)", context: .worklist, action: .filter),
+        KeyBinding(keys: [.char("/")], label: "/", help: "filter as you type (patient, name, study, scanner); Esc keeps it for n N", context: .worklist, action: .filter),
         KeyBinding(keys: [.char("o")], label: "o", help: "sort by the next column", context: .worklist, action: .sortNext),
         KeyBinding(keys: [.char("O")], label: "O", help: "reverse the sort", context: .worklist, action: .sortReverse),
         KeyBinding(keys: [.char("t")], label: "t", help: "triage order: most severe unreviewed first", context: .worklist, action: .triage),

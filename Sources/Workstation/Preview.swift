@@ -63,11 +63,11 @@ final class PreviewCache {
     /// Decodes stored files (keeping the last DICOM file parsed, so stepping a cine decodes one frame).
     private let stored = StoredPictures()
 
-    func cells(_ picture: Picture, key: String, columns: Int, rows: Int, mode: GraphicsMode) -> CellImage? {
-        let cacheKey = "\(key)/\(columns)x\(rows)/\(mode.rawValue)"
+    func cells(_ picture: Picture, key: String, columns: Int, rows: Int, mode: GraphicsMode, cellAspect: Double) -> CellImage? {
+        let cacheKey = "\(key)/\(columns)x\(rows)/\(mode.rawValue)/\(cellAspect)"
         if let c = cells[cacheKey] { return c }
         let made = CellImage.render(rgb: picture.rgb, width: picture.width, height: picture.height, columns: columns, rows: rows,
-                                    mode: mode == .ascii ? .ascii : .text)
+                                    mode: mode == .ascii ? .ascii : .text, cellAspect: cellAspect)
         if cells.count > 24 { cells.removeAll() }
         cells[cacheKey] = made
         return made

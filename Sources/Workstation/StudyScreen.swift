@@ -110,9 +110,10 @@ struct StudyScreen {
         }
         grid.put("Reference: " + (refs.isEmpty ? "none" : refs.joined(separator: ", ")) + "   Review: " + reviewText, x: 1, y: y, role: .dim)
         y += 2
+        assert(y == Self.listTop)
 
         // View columns on the left, preview on the right.
-        let columnWidth = max(9, min(22, (preview.x - 1) / 4 - 1))
+        let columnWidth = Self.columnWidth(preview)
         for (c, view) in Self.columnViews.enumerated() {
             let x0 = 1 + c * (columnWidth + 1)
             let list = images(in: c)
@@ -153,6 +154,19 @@ struct StudyScreen {
         if let image = selected {
             renderImageFacts(image, into: &grid, x: 1, y: grid.height - 3, width: preview.x - 2)
         }
+    }
+
+    /// The first row of the view columns (their headings), and their width beside a preview.
+    static let listTop = 4
+    static func columnWidth(_ preview: PreviewArea) -> Int { max(9, min(22, (preview.x - 1) / 4 - 1)) }
+
+    /// The image listed at a screen cell (a mouse click), as its column and row.
+    func image(atX x: Int, y: Int, preview: PreviewArea) -> (column: Int, row: Int)? {
+        guard !large, x >= 1, y >= Self.listTop + 2 else { return nil }
+        let width = Self.columnWidth(preview)
+        let column = (x - 1) / (width + 1), row = y - Self.listTop - 2
+        guard column < Self.columnViews.count, (x - 1) % (width + 1) < width, row < images(in: column).count else { return nil }
+        return (column, row)
     }
 
     func renderImageFacts(_ image: ImageRecord, into grid: inout TextGrid, x: Int, y: Int, width: Int) {

@@ -18,9 +18,24 @@ public final class TerminalSession {
     private var nextPair: Int16 = 64
     private var themePairs: [Role: (pair: Int16, attrs: Int32)] = [:]
     private var colour = false
-    private var drawnPixelKey: String?
+    /// The pixel image on the screen now, if any.
+    private var drawnPixels: Workstation.PixelImageRequest?
+    /// Images go through tmux's passthrough to the terminal outside.
+    private let passthrough: Bool
+    /// The cell size the terminal reported in the probe, when the kernel does not know it.
+    private let reportedCell: CellGeometry?
 
-    public init(workstation: Workstation) { self.workstation = workstation }
+    public init(workstation: Workstation, capabilities: TerminalCapabilities = TerminalCapabilities()) {
+        self.workstation = workstation
+        passthrough = capabilities.insideTmux && capabilities.tmuxPassthrough
+        reportedCell = capabilities.reportedCell
+        if let limit = capabilities.sixelLimit { workstation.sixelLimit = limit }
+    }
+
+    /// The cell size now: the kernel's (it follows font changes and resizes), else the terminal's reply, else assumed.
+    private func measureCell() {
+        workstation.cell = CellGeometry.fromKernel() ?? reportedCell ?? .assumed
+    }
 
     public func run() {
         setlocale(LC_ALL, "")
@@ -35,13 +50,15 @@ public final class TerminalSession {
         raw()              // Ctrl-C arrives as a key, handled like a signal: quit cleanly
         noecho()
         keypad(stdscr, true)
+        steato_mouse_on()
         curs_set(0)
         timeout(100)
-        colour = has_colors() && workstation.graphics != .ascii && !workstation.theme.monochrome
+        colour = has_colors() && !workstation.theme.monochrome
         if colour { start_color(); use_default_colors() }
         // Image cells need the 256-colour palette; with fewer colours they are drawn in ASCII shades.
         if workstation.graphics == .text && (!colour || COLORS < 256) { workstation.graphics = .ascii }
         applyTheme()
+        measureCell()
         var themeName = workstation.theme.name
         var needsDraw = true
         while stopRequested == 0 && !workstation.wantsQuit {
@@ -54,12 +71,26 @@ public final class TerminalSession {
             }
             guard let key = decode(ch, function: status == KEY_CODE_YES) else { continue }
             if key == .ctrl("c") { break }
-            if key == .resize { clearok(stdscr, true); drawnPixelKey = nil }
+            if key == .resize {
+                // Everything is redrawn: text, and any image at its new size.
+                measureCell()
+                forgetPixels()
+                clearok(stdscr, true)
+            }
             workstation.handle(key)
+            switch workstation.terminalRequest {
+            case .redraw?: measureCell(); forgetPixels(); clearok(stdscr, true)
+            case .suspend?: suspend()
+            case nil: break
+            }
+            workstation.terminalRequest = nil
             if workstation.theme.name != themeName { themeName = workstation.theme.name; applyTheme() }
             needsDraw = true
         }
-        if workstation.graphics == .kitty { print(PixelProtocol.kittyClear, terminator: ""); fflush(stdout) }
+        // No image outlives the program: kitty's are deleted, sixel pixels go with the cleared screen.
+        forgetPixels()
+        clear()
+        refresh()
         endwin()
         // The terminal is back; now let a running score or import finish its study (one transaction).
         if workstation.scorer.progress.running || workstation.importer.progress.running {
@@ -70,9 +101,12 @@ public final class TerminalSession {
 
     private func applyTheme() {
         themePairs = [:]
-        colour = has_colors() && workstation.graphics != .ascii && !workstation.theme.monochrome
+        colour = has_colors() && !workstation.theme.monochrome
+        // The theme's styles for this terminal's colours: its own 8 / 16-colour choices or the nearest
+        // basic colours, attributes alone without colour (so the selection always shows).
+        let available = colour ? Int(COLORS) : 0
         for (n, role) in Role.allCases.enumerated() {
-            let style = workstation.theme.style(role)
+            let style = workstation.theme.style(role, colours: available)
             var attrs: Int32 = 0
             if style.bold { attrs |= steato_attr_bold() }
             if style.reverse { attrs |= steato_attr_reverse() }
@@ -110,11 +144,13 @@ public final class TerminalSession {
             while x < grid.width {
                 // A run of cells drawn the same way.
                 let first = grid[x, y]
-                var run = String(first.character)
+                var run = first.isContinuation ? "" : String(first.character)
                 var end = x + 1
                 while end < grid.width, grid[end, y].role == first.role,
                       grid[end, y].colours?.0 == first.colours?.0, grid[end, y].colours?.1 == first.colours?.1 {
-                    run.append(grid[end, y].character); end += 1
+                    // The right half of a wide character: the terminal fills it from the character before.
+                    if !grid[end, y].isContinuation { run.append(grid[end, y].character) }
+                    end += 1
                 }
                 if let c = first.colours, colour {
                     attr_set(0, pair(foreground: c.0, background: c.1), nil)
@@ -123,39 +159,61 @@ public final class TerminalSession {
                     attr_set(attr_t(style.attrs), style.pair, nil)
                 }
                 // The last cell of the screen cannot be written without scrolling: stop one short.
-                if y == grid.height - 1 && end == grid.width { run.removeLast() }
+                if y == grid.height - 1 && end == grid.width && !run.isEmpty { run.removeLast() }
                 var wide = run.unicodeScalars.map { wchar_t(bitPattern: $0.value) } + [0]
                 mvaddwstr(Int32(y), Int32(x), &wide)
                 x = end
             }
         }
         attr_set(0, 0, nil)
+        // An image that is no longer wanted (an overlay, another screen, another size or place) goes in
+        // this same frame: kitty's placement is deleted, and the text rows under a sixel are marked
+        // for rewriting, which erases its pixels when curses refreshes below.
+        let wanted = (workstation.graphics == .kitty || workstation.graphics == .sixel) ? workstation.pixelImage : nil
+        if let old = drawnPixels, old.identity != wanted?.identity {
+            if workstation.graphics == .sixel {
+                wredrawln(stdscr, Int32(old.y), Int32(min(old.placement.rows, grid.height - old.y)))
+            }
+            forgetPixels()
+        }
         refresh()
-        drawPixels()
+        if let wanted, drawnPixels == nil { drawPixels(wanted) }
     }
 
-    /// Kitty / sixel: written straight to the terminal after curses has drawn the text, only when the
-    /// image changed; a new screen without one clears it.
-    private func drawPixels() {
-        guard workstation.graphics == .kitty || workstation.graphics == .sixel else { return }
-        guard let image = workstation.pixelImage else {
-            if drawnPixelKey != nil {
-                if workstation.graphics == .kitty { print(PixelProtocol.kittyClear, terminator: "") }
-                clearok(stdscr, true)   // sixel pixels stay until the cells under them are rewritten
-                drawnPixelKey = nil
-                fflush(stdout)
-            }
-            return
-        }
-        let key = "\(image.key)/\(image.area)"
-        guard key != drawnPixelKey else { return }
-        if workstation.graphics == .kitty { print(PixelProtocol.kittyClear, terminator: "") }
-        if let sequence = PixelProtocol.sequence(rgb: image.rgb, width: image.width, height: image.height,
-                                                 columns: image.area.columns, rows: image.area.rows, mode: workstation.graphics) {
-            print("\u{1B}[\(image.area.y + 1);\(image.area.x + 1)H" + sequence, terminator: "")
-        }
+    /// Ctrl-Z: the terminal as it was, the process stopped as the shell's job control expects; `fg`
+    /// comes back here and the screen is drawn whole (the cell size may have changed meanwhile).
+    private func suspend() {
+        forgetPixels()
+        clear(); refresh()
+        endwin()
+        signal(SIGTSTP, SIG_DFL)
+        raise(SIGTSTP)
+        // Continued.
+        refresh()
+        measureCell()
+        clearok(stdscr, true)
+    }
+
+    /// Kitty: deletes every placement. Both: nothing is on the screen any more.
+    private func forgetPixels() {
+        if drawnPixels != nil && workstation.graphics == .kitty { emit(PixelProtocol.kittyClear) }
+        drawnPixels = nil
         fflush(stdout)
-        drawnPixelKey = key
+    }
+
+    /// Kitty / sixel, written straight to the terminal after curses has drawn the text.
+    private func drawPixels(_ image: Workstation.PixelImageRequest) {
+        guard let sequence = PixelProtocol.sequence(rgb: image.rgb, width: image.width, height: image.height,
+                                                    placement: image.placement, cell: workstation.cell, mode: workstation.graphics) else { return }
+        // The cursor is moved by tmux (it keeps its own), the image goes through to the terminal outside.
+        print("\u{1B}[\(image.y + 1);\(image.x + 1)H", terminator: "")
+        emit(sequence)
+        fflush(stdout)
+        drawnPixels = image
+    }
+
+    private func emit(_ sequence: String) {
+        print(passthrough ? TmuxClient.wrap(sequence) : sequence, terminator: "")
     }
 
     private func decode(_ ch: wint_t, function: Bool) -> Key? {
@@ -172,6 +230,14 @@ public final class TerminalSession {
             case KEY_ENTER: return .enter
             case KEY_BACKSPACE: return .backspace
             case KEY_RESIZE: return .resize
+            case KEY_MOUSE:
+                var x: Int32 = 0, y: Int32 = 0
+                switch steato_mouse_event(&x, &y) {
+                case 1: return .click(x: Int(x), y: Int(y))
+                case 4: return .wheelUp
+                case 5: return .wheelDown
+                default: return nil
+                }
             default: return nil
             }
         }

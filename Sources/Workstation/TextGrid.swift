@@ -1,3 +1,8 @@
+import CNcursesw
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
 /// What a cell means; the theme turns roles into colours and attributes.
 public enum Role: String, CaseIterable, Sendable {
     case normal, header, title, selected, marked, status, hint, dim, accent, warning, border
@@ -15,6 +20,9 @@ public struct TextGrid: Sendable, Equatable {
         public var character: Character = " "
         public var role: Role = .normal
         public var colours: (Int, Int)? = nil
+        /// The right half of a wide character in the cell before: nothing of its own is drawn.
+        public var isContinuation: Bool { character == "\u{0}" }
+        static let continuation = Cell(character: "\u{0}")
         public static func == (a: Cell, b: Cell) -> Bool {
             a.character == b.character && a.role == b.role && a.colours?.0 == b.colours?.0 && a.colours?.1 == b.colours?.1
         }
@@ -40,12 +48,37 @@ public struct TextGrid: Sendable, Equatable {
         let end = min(width, x + (limit ?? width))
         var column = x
         for character in text {
-            guard column < end else { break }
-            if column >= 0 { self[column, y] = Cell(character: character, role: role) }
-            column += 1
+            let w = TextGrid.columns(character)
+            guard w > 0 else { continue }
+            guard column + w <= end else { break }
+            if column >= 0 {
+                self[column, y] = Cell(character: character, role: role)
+                if w == 2 { self[column + 1, y] = Cell(character: "\u{0}", role: role) }
+            }
+            column += w
         }
         return column
     }
+
+    /// Columns a character takes on the terminal (wcwidth of its first scalar; accents combine into
+    /// it): 2 for East Asian wide characters, 0 for controls, 1 otherwise.
+    public static func columns(_ character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first else { return 0 }
+        if scalar.value < 0x7F { return scalar.value < 0x20 ? 0 : 1 }
+        TextGrid.ensureUTF8Locale
+        let w = Int(steato_wcwidth(scalar.value))
+        return w == 2 ? 2 : 1
+    }
+
+    /// Columns a string takes on the terminal.
+    public static func columns(_ text: String) -> Int { text.reduce(0) { $0 + columns($1) } }
+
+    /// wcwidth answers by the C library's locale: without a UTF-8 one every non-ASCII character is
+    /// "unprintable". The workstation sets the user's locale; where that is not UTF-8 (or in tests),
+    /// C.UTF-8 is used for character types only.
+    nonisolated(unsafe) private static let ensureUTF8Locale: Void = {
+        if steato_wcwidth(0x4E2D) != 2 { setlocale(LC_CTYPE, "C.UTF-8") }
+    }()
 
     /// Fills a row segment with a role (spaces), e.g. a selected line or a status bar.
     public mutating func fill(y: Int, from x0: Int = 0, to x1: Int? = nil, role: Role) {
@@ -62,7 +95,7 @@ public struct TextGrid: Sendable, Equatable {
     /// The rows as text, trailing spaces removed (what a person would read).
     public var lines: [String] {
         (0..<height).map { y in
-            var s = String(cells[(y * width)..<((y + 1) * width)].map(\.character))
+            var s = String(cells[(y * width)..<((y + 1) * width)].filter { !$0.isContinuation }.map(\.character))
             while s.last == " " { s.removeLast() }
             return s
         }
@@ -71,10 +104,20 @@ public struct TextGrid: Sendable, Equatable {
     public var text: String { lines.joined(separator: "\n") }
 }
 
-/// Text fitted to a width: cut with an ellipsis, or padded.
+/// Text fitted to a width in terminal columns (wide characters count two): cut with an ellipsis, or padded.
 func fitted(_ text: String, _ width: Int, right: Bool = false) -> String {
     guard width > 0 else { return "" }
-    if text.count > width { return String(text.prefix(max(0, width - 1))) + "…" }
-    let pad = String(repeating: " ", count: width - text.count)
-    return right ? pad + text : text + pad
+    var used = TextGrid.columns(text)
+    var cut = text
+    if used > width {
+        cut = ""; used = 0
+        for character in text {
+            let w = TextGrid.columns(character)
+            if used + w > width - 1 { break }
+            cut.append(character); used += w
+        }
+        cut += "…"; used += 1
+    }
+    let pad = String(repeating: " ", count: max(0, width - used))
+    return right ? pad + cut : cut + pad
 }

@@ -55,11 +55,15 @@ extension Workstation {
         }
         let key = "\(image.sha256)/\(frame)/\(boxes.map { "\($0.0)" }.joined())"
         if graphics == .kitty || graphics == .sixel {
-            let (cols, rows) = CellImage.fit(width: picture.width, height: picture.height, columns: area.columns, rows: area.rows)
-            pixelImage = ((area.x, area.y, cols, rows), key, picture.rgb, picture.width, picture.height)
+            guard let placement = PixelPlacement.fit(width: picture.width, height: picture.height, columns: area.columns, rows: area.rows,
+                                                     cell: cell, limit: graphics == .sixel ? (sixelLimit.width, sixelLimit.height) : nil,
+                                                     sixelBands: graphics == .sixel) else { return }
+            pixelImage = PixelImageRequest(x: area.x, y: area.y, placement: placement, key: key, rgb: picture.rgb,
+                                           width: picture.width, height: picture.height)
             return
         }
-        guard let cells = previews.cells(picture, key: key, columns: area.columns, rows: area.rows, mode: graphics) else { return }
+        guard let cells = previews.cells(picture, key: key, columns: area.columns, rows: area.rows, mode: graphics,
+                                         cellAspect: cell.aspect) else { return }
         for y in 0..<cells.rows {
             for x in 0..<cells.columns {
                 let c = cells[x, y]

@@ -16,8 +16,8 @@ extension Workstation {
         case .filter:
             var text = worklist.query.text ?? ""
             switch key {
-            case .enter: overlay = nil; if !worklist.totalIsExact { worklist.reload(store) }; return
-            case .escape: text = ""; overlay = nil
+            case .enter: overlay = nil; lastSearch = text.isEmpty ? lastSearch : text; if !worklist.totalIsExact { worklist.reload(store) }; return
+            case .escape: if !text.isEmpty { lastSearch = text }; text = ""; overlay = nil
             case .backspace: if !text.isEmpty { text.removeLast() }
             case .char(let c): text.append(c)
             default: return
@@ -28,10 +28,26 @@ extension Workstation {
             worklist.reload(store, bounded: overlay != nil)
         case .command(var text):
             switch key {
-            case .enter: overlay = nil; run(command: text)
+            case .enter:
+                overlay = nil
+                if !text.isEmpty && commandHistory.last != text { commandHistory.append(text) }
+                if commandHistory.count > 100 { commandHistory.removeFirst() }
+                run(command: text)
             case .escape: overlay = nil
             case .backspace: if text.isEmpty { overlay = nil } else { text.removeLast(); overlay = .command(text) }
             case .char(let c): text.append(c); overlay = .command(text)
+            case .up, .down:
+                // Earlier command lines, as in a shell.
+                guard !commandHistory.isEmpty else { return }
+                let last = commandHistory.count - 1
+                let position = key == .up ? max(0, (historyPosition ?? commandHistory.count) - 1)
+                                          : min(commandHistory.count, (historyPosition ?? commandHistory.count) + 1)
+                historyPosition = position
+                overlay = .command(position > last ? "" : commandHistory[position])
+            case .tab:
+                let completion = CommandCompletion.complete(text)
+                overlay = .command(completion.text)
+                if completion.choices.count > 1 { message = (completion.choices.prefix(8).joined(separator: "  "), false) }
             default: break
             }
         case .review(var grade, var reason):

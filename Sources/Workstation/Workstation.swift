@@ -27,11 +27,24 @@ public final class Workstation {
     var seenGeneration = 0
     var seenImportGeneration = 0
     var previews = PreviewCache()
+    /// The last text searched with / (kept when Esc clears the filter), for n and N.
+    var lastSearch: String?
+    /// Earlier command lines, newest last, and where Up / Down are in them while typing one.
+    var commandHistory: [String] = []
+    var historyPosition: Int?
+
+    /// Something only the terminal can do, asked for by a key: the session does it and clears this.
+    public enum TerminalRequest: Sendable { case redraw, suspend }
+    public var terminalRequest: TerminalRequest?
 
     /// Forgets decoded previews (for timing the decode).
     public func clearPreviewCache() { previews = PreviewCache() }
     /// The image to draw with a pixel protocol (kitty / sixel) after the text is drawn, if any.
-    public internal(set) var pixelImage: (area: (x: Int, y: Int, columns: Int, rows: Int), key: String, rgb: [UInt8], width: Int, height: Int)?
+    public internal(set) var pixelImage: PixelImageRequest?
+    /// One character cell in pixels: pixel images are sized with it, text-cell images keep their aspect with it.
+    public var cell = CellGeometry.assumed
+    /// The largest sixel the terminal draws (XTSMGRAPHICS); xterm's default when it does not say.
+    public var sixelLimit = PixelSize(width: 1000, height: 1000)
     var lastSize = (width: 0, height: 0)
 
     public init(store: CaseStore, modelPath: String?, theme: Theme, graphics: GraphicsMode) {
@@ -44,6 +57,18 @@ public final class Workstation {
     }
 
     public func notice(_ text: String) { message = (text, false) }
+
+    /// A pixel image to draw after the text: where (cells), what (a key for "has it changed"), and
+    /// its exact size in pixels.
+    public struct PixelImageRequest: Equatable {
+        public var x: Int, y: Int
+        public var placement: PixelPlacement
+        public var key: String
+        public var rgb: [UInt8]
+        public var width: Int, height: Int
+        /// What is drawn where: a new identity means the old image must go first.
+        public var identity: String { "\(key)@\(x),\(y) \(placement.pixelWidth)x\(placement.pixelHeight)" }
+    }
 
     /// Before the process ends: the study being scored or imported is finished, the rest dropped.
     public func finishBackgroundWork() {
@@ -59,6 +84,12 @@ public final class Workstation {
         if key == .resize { return }
         if overlay != nil { handleOverlay(key); return }
         message = nil
+        switch key {
+        case .click(let x, let y): click(x: x, y: y); return
+        case .wheelUp: perform(.up); perform(.up); perform(.up); return
+        case .wheelDown: perform(.down); perform(.down); perform(.down); return
+        default: break
+        }
         if study?.hri != nil { handleHRI(key); return }
         guard let action = KeyTable.action(for: key, in: context) else {
             if case let .char(c) = key { message = ("no key '\(c)' here: ? shows the keys", true) }
@@ -71,7 +102,10 @@ public final class Workstation {
         let visible = max(1, lastSize.height - 3)
         switch action {
         case .help: overlay = .help(scroll: 0)
-        case .commandLine: overlay = .command("")
+        case .commandLine: overlay = .command(""); historyPosition = nil
+        case .redraw: terminalRequest = .redraw
+        case .suspend: terminalRequest = .suspend
+        case .nextMatch, .previousMatch: findMatch(forward: action == .nextMatch)
         case .quit: wantsQuit = true
         case .back:
             if var s = study, s.large { s.large = false; s.frameOffset = 0; study = s }

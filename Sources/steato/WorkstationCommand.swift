@@ -12,13 +12,15 @@ struct WorkstationCommand: ParsableCommand {
         abstract: "Open the workstation (what `steato` with no subcommand does); not on a terminal, print the worklist.",
         discussion: """
             On first run the database is created and SampleStudies imported. Images are drawn with kitty or sixel \
-            graphics when the terminal answers for them (not inside tmux), else as coloured text cells, else ASCII. \
-            Themes: files NAME.theme in the shipped Themes folder or $XDG_CONFIG_HOME/steatoscope/themes/. \
+            graphics when the terminal answers for them (inside tmux only with allow-passthrough on), else as \
+            coloured text cells, else ASCII. Themes: files NAME.theme in the shipped Themes folder or \
+            $XDG_CONFIG_HOME/steatoscope/themes/. Defaults for --theme and --graphics: \
+            $XDG_CONFIG_HOME/steatoscope/config (lines `theme = NAME`, `graphics = MODE`). \
             NO_COLOR and TERM=dumb give the monochrome look.
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "How images are drawn (auto asks the terminal).") var graphics: GraphicsChoice = .auto
+    @Option(help: "How images are drawn (auto asks the terminal; default from the config file, else auto).") var graphics: GraphicsChoice?
     @Option(help: "Theme name (\(ThemeLibrary.names().joined(separator: ", "))).", completion: .list(ThemeLibrary.names()))
     var theme: String?
     @Option(help: "Model for scoring (default: $STEATO_MODEL, else the shipped model).") var model: String?
@@ -30,11 +32,15 @@ struct WorkstationCommand: ParsableCommand {
             try list.run()
             return
         }
-        let mode = graphics.mode
+        // Defaults from $XDG_CONFIG_HOME/steatoscope/config; options on the command line win.
+        let settings: UserSettings
+        do { settings = try UserSettings.load() } catch { throw fail(error) }
+        let mode = (graphics ?? settings.graphics.flatMap(GraphicsChoice.init(rawValue:)) ?? .auto).mode
         let environment = ProcessInfo.processInfo.environment
         let plain = environment["NO_COLOR"] != nil || environment["TERM"] == "dumb"
+        let themeName = theme ?? settings.theme
         let chosenTheme: Theme
-        do { chosenTheme = plain && theme == nil ? Theme.plain : try ThemeLibrary.load(theme ?? "default") }
+        do { chosenTheme = plain && themeName == nil ? Theme.plain : try ThemeLibrary.load(themeName ?? "default") }
         catch { throw fail(error) }
 
         // A key must not hang for the default 30 s while another process holds the write lock: a
@@ -58,6 +64,6 @@ struct WorkstationCommand: ParsableCommand {
         let workstation = Workstation(store: store, modelPath: ModelLocator.path(explicit: model),
                                       theme: chosenTheme, graphics: mode ?? capabilities.bestMode)
         if let notice { workstation.notice(notice) }
-        TerminalSession(workstation: workstation).run()
+        TerminalSession(workstation: workstation, capabilities: capabilities).run()
     }
 }

@@ -27,6 +27,8 @@ wait_for "New database" 30 || finish
 wait_for "study 1 of 10"
 expect_contains "header" "$(screen)" "PATIENT"
 expect_eq "database private" "$(stat -c %a "$STEATO_DB")" "600"
+# Inside tmux no kitty query is sent (tmux would show it as the pane's title).
+expect_not_contains "pane title untouched" "$(T display -p -t ws '#{pane_title}')" "Gi=31"
 
 # Filter incrementally, then open the study.
 keys / S I M 0 0 0 0 3
@@ -73,11 +75,12 @@ wait_for "EXIT=0"
 
 # Ctrl-C in the middle of a background scoring run: clean exit, database intact.
 T kill-session -t ws
-T new-session -d -s ws -x 100 -y 30 "env STEATO_DB='$STEATO_DB' STEATO_MODEL='$STEATO_MODEL' '$STEATO'; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x icanon; sleep 30"
+T new-session -d -s ws -x 100 -y 30 "env STEATO_DB='$STEATO_DB' STEATO_MODEL='$STEATO_MODEL' '$STEATO'; echo EXIT=\$?; stty -a | tr ' ' '\n' | grep -x -- '-\\?icanon'; echo STTY-READ; sleep 30"
 wait_for "study 1 of 10"
 keys S
 keys C-c
 wait_for "EXIT=0"
-expect_contains "terminal restored (canonical mode)" "$(screen)" "icanon"
+wait_for "STTY-READ"
+expect_eq "terminal restored (canonical mode)" "$(screen | grep -x -- '-\?icanon')" "icanon"
 expect_eq "integrity" "$(sql "PRAGMA integrity_check")" "ok"
 finish
