@@ -91,6 +91,26 @@ struct BenchTuiCommand: ParsableCommand {
                 }
                 table.rows.append([name, String(format: "%.2f", median(times)), String(format: "%.2f", times.max()!)])
             }
+            // As in xterm -ti vt340 with 8×17 cells: the screen, then the sixel sequence written after it.
+            let sixel = Workstation(store: store, modelPath: nil, theme: .plain, graphics: .sixel)
+            sixel.cell = CellGeometry(width: 8, height: 17, source: .kernel)
+            sixel.handle(.char("/")); for c in "SIM00001" { sixel.handle(.char(c)) }; sixel.handle(.enter)
+            _ = sixel.render(width: width, height: height)
+            var times: [Double] = [], bytes = 0
+            for _ in 0..<repeats {
+                sixel.clearPreviewCache()
+                times.append(ms {
+                    sixel.handle(.enter)
+                    _ = sixel.render(width: width, height: height)
+                    if let image = sixel.pixelImage {
+                        bytes = PixelProtocol.sequence(rgb: image.rgb, width: image.width, height: image.height,
+                                                       placement: image.placement, cell: sixel.cell, mode: .sixel)?.utf8.count ?? 0
+                    }
+                })
+                sixel.handle(.escape); _ = sixel.render(width: width, height: height)
+            }
+            table.rows.append(["Enter (study, sixel at 8×17 cells: decode + \(bytes / 1024) KB sixel)",
+                               String(format: "%.2f", median(times)), String(format: "%.2f", times.max()!)])
         }
         print(table.render())
     }

@@ -81,6 +81,18 @@ back=$(shot enter-then-esc)
 expect_eq "Enter then Esc: one picture, in its box" "$(box "$back")" "$(box "$study")"
 (( $(field "$back" cells) <= $(field "$study" cells) + 20 )) || fail "Enter then Esc: pictures overlap: $back vs $study"
 
+# A smaller window (160×36): the picture is fitted again, inside the new box, nothing scrolls.
+xdotool windowsize "$WINDOW" $((COLUMNS_ * 8 + 4)) $((36 * 17 + 4)); sleep 1.5
+ROWS_=36
+small=$(shot resized)
+read -r x0 y0 x1 y1 <<<"$(box "$small")"
+(( $(field "$small" cells) > 100 && y1 <= ROWS_ - 4 && x0 >= 81 )) || fail "resized to 36 rows: the picture left its box: $small"
+header_kept resized "$small"
+xdotool windowsize "$WINDOW" $((COLUMNS_ * 8 + 4)) $((48 * 17 + 4)); sleep 1.5
+ROWS_=48
+restored=$(shot restored)
+expect_eq "resized back: the same picture in the same box" "$(box "$restored")" "$(box "$study")"
+
 press r
 review=$(shot review)
 (( $(field "$review" cells) < 10 )) || fail "review: the picture stays behind the review box: $review"
