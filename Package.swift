@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging", "Evaluation", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["UltrasoundImaging"]),
         .target(name: "TerminalGraphics", dependencies: ["CChafa"]),
+        // Steatosis grades read from report text, by rules kept as a table.
+        .target(name: "ReportText"),
         // The use cases on stored cases (score a study, adapt a scanner, evaluate, train from the
         // database): the one seam between the case database, the model and the front ends.
         .target(name: "Casework", dependencies: ["CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"],
@@ -52,6 +54,7 @@ let package = Package(
         ]),
         .executableTarget(name: "steato", dependencies: [
             "Casework", "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels", "Workstation",
+            "ReportText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "WorkstationTests", dependencies: ["Workstation", "CaseStore", "TerminalGraphics", "UltrasoundImaging",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
+        .testTarget(name: "ReportTextTests", dependencies: ["ReportText"]),
         .testTarget(name: "CaseworkTests", dependencies: ["Casework", "CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"]),
     ]
 )
