@@ -22,6 +22,30 @@ extension CaseStore {
         }
     }
 
+    /// Stores (replacing) a scanner's score calibration for a model (JSON), audited.
+    public func saveCalibration(scanner: String, modelSha256: String, json: String, studies: Int, who: String = CaseStore.currentUser) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO calibration (scanner, modelSha256, json, studies, createdAt) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [scanner, modelSha256, json, studies, Date()])
+            var entry = AuditEntry(who: who, action: "calibrate", entity: "scanner", entityId: nil, oldValue: nil,
+                                   newValue: "\(scanner): \(studies) studies, model \(modelSha256.prefix(12))")
+            try entry.insert(db)
+        }
+    }
+
+    /// A scanner's stored calibration for a model (JSON), if `steato calibrate` has run.
+    public func calibration(scanner: String, modelSha256: String) throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM calibration WHERE scanner = ? AND modelSha256 = ?", arguments: [scanner, modelSha256])
+        }
+    }
+
+    /// Study ids of one scanner.
+    public func studyIds(scanner: String) throws -> [Int64] {
+        try read { db in try Int64.fetchAll(db, sql: "SELECT id FROM study WHERE scanner = ? ORDER BY id", arguments: [scanner]) }
+    }
+
     /// Image ids of every study from one scanner.
     public func imageIds(scanner: String) throws -> [Int64] {
         try read { db in

@@ -30,6 +30,17 @@ enum Schema {
             try db.alter(table: "studyScore") { t in t.add(column: "software", .text) }
         }
         migrator.registerMigration("v5-refusal-and-uncertainty", migrate: allowRefusals)
+        migrator.registerMigration("v6-scanner-calibration") { db in
+            // Per scanner and model: a monotone map of the score fitted on that scanner's labelled studies.
+            try db.create(table: "calibration") { t in
+                t.column("scanner", .text).notNull()
+                t.column("modelSha256", .text).notNull()
+                t.column("json", .text).notNull()
+                t.column("studies", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["scanner", "modelSha256"])
+            }
+        }
         return migrator
     }
 

@@ -27,19 +27,48 @@ public struct ScoredStudy: Sendable {
 /// Scoring a stored study: its images prepared, scored with the model (and the scanner's adaptation
 /// when one is stored), aggregated per view and per study, written in one transaction, reported.
 public enum StudyScoring {
-    public static func score(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> ScoredStudy {
+    /// A study through the model (with its scanner's adaptation), before any scanner calibration.
+    struct Raw {
+        var detail: StudyDetail
+        var prepared: [NetworkInput?]
+        var inputs: [NetworkInput]
+        var predictions: [ImagePrediction]
+        var result: StudyResult
+        var adapted: Bool
+    }
+
+    static func raw(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> Raw {
         let detail = try store.detail(studyId: studyId)
         let prepared = try StoredImages.prepare(detail.images, store: store)
-        var inputs: [NetworkInput] = [], views: [View?] = [], used: [ImageRecord] = []
+        var inputs: [NetworkInput] = [], views: [View?] = []
         for (image, input) in zip(detail.images, prepared) {
             guard let input else { continue }
-            inputs.append(input); views.append(image.view); used.append(image)
+            inputs.append(input); views.append(image.view)
         }
         let adaptation = try detail.study.scanner.flatMap { try store.adaptation(scanner: $0, modelSha256: model.sha256) }
         let predictions = try model.score(inputs, views: views, scanner: detail.study.scanner, adaptation: adaptation)
-        var result = StudyResult.aggregate(predictions, views: views, calibration: model.calibration, rule: model.rule)
+        let result = StudyResult.aggregate(predictions, views: views, calibration: model.calibration, rule: model.rule)
+        return Raw(detail: detail, prepared: prepared, inputs: inputs, predictions: predictions, result: result, adapted: adaptation != nil)
+    }
+
+    /// The study score before the scanner's calibration (what `steato calibrate` fits on).
+    public static func rawScore(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> Double? {
+        try raw(studyId: studyId, store: store, model: model).result.score
+    }
+
+    public static func score(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> ScoredStudy {
+        let raw = try raw(studyId: studyId, store: store, model: model)
+        let (detail, prepared, inputs, predictions) = (raw.detail, raw.prepared, raw.inputs, raw.predictions)
+        var result = raw.result
+        let used = zip(detail.images, prepared).filter { $0.1 != nil }
         if used.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
-        if adaptation != nil { result.flags.append("scanner-adapted") }
+        if raw.adapted { result.flags.append("scanner-adapted") }
+        // The scanner's own calibration, when `steato calibrate` has fitted one for this model.
+        let calibration = try detail.study.scanner.flatMap { try store.calibration(scanner: $0, modelSha256: model.sha256) }
+            .flatMap(ScoreCalibration.init(json:))
+        if let calibration { result = result.calibrated(by: calibration, modelFat: model.calibration) }
+        let imageScore = { (raw: Double) in calibration?.apply(raw) ?? raw }
+        let imageGrade = { (raw: Double) in calibration.map { ScoreRule.standard.grade($0.apply(raw)) } ?? model.rule.grade(raw) }
         if inputs.contains(where: { $0.scale == .assumed }) { result.flags.append("no-scale") }
         // One pass in stored order: a scored image carries its prediction; one without a fan (a blank
         // or frozen screen, a non-image) is refused as too poor to read.
@@ -54,7 +83,7 @@ public enum StudyScoring {
             next += 1
             return StudyReport.ImageResult(
                 imageId: image.id!, sha256: image.sha256, file: image.originalName, view: image.view, viewSuggested: p.suggestedView,
-                score: refusal == nil ? rounded(p.score) : nil, grade: refusal == nil ? model.rule.grade(p.score).rawValue : nil,
+                score: refusal == nil ? rounded(imageScore(p.score)) : nil, grade: refusal == nil ? imageGrade(p.score).rawValue : nil,
                 probs: p.probabilities.map(rounded), quality: rounded(p.quality), refused: refusal)
         }
         let report = StudyReport(

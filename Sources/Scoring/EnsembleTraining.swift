@@ -18,8 +18,12 @@ public struct EnsembleTraining {
 
     func checkpoint(_ member: Int) -> String { members == 1 ? checkpointBase + ".checkpoint" : checkpointBase + ".\(member).checkpoint" }
 
-    /// Trains (or resumes) every member; `onEpoch` sees each member's epoch reports.
+    /// Trains (or resumes) every member, each from its own seed or, fine-tuning, from `start[member]`
+    /// (a model's networks, used in turn); `onEpoch` sees each member's epoch reports. With
+    /// `options.patience`, a member stops when its validation loss has not fallen for that many epochs
+    /// and keeps its best weights.
     public func train(_ training: [TrainingSample], validation: [TrainingSample], metadata: [String: String], resume: Bool,
+                      start: [ConvNet] = [],
                       onResume: (Int, Int, String) -> Void = { _, _, _ in },
                       onStep: (Int, Int, Int, Double) -> Void = { _, _, _, _ in },
                       onEpoch: (Int, EpochReport) -> Void = { _, _ in }) throws -> [ConvNet] {
@@ -33,13 +37,23 @@ public struct EnsembleTraining {
                 trainer = try Trainer.resume(path: path, options: memberOptions)
                 onResume(member, trainer.epochsDone, path)
             } else {
-                trainer = Trainer(options: memberOptions)
+                trainer = Trainer(options: memberOptions, net: start.isEmpty ? nil : start[member % start.count].copy())
             }
+            var best: (loss: Double, state: [String: Tensor])?
+            var stale = 0
             while trainer.epochsDone < options.epochs {
                 let report = trainer.epoch(training, validation: validation) { step, steps, loss in onStep(member, step, steps, loss) }
                 onEpoch(member, report)
                 try trainer.saveCheckpoint(path: path, metadata: metadata)
+                guard let patience = options.patience else { continue }
+                if report.validationLoss < (best?.loss ?? .infinity) - 1e-4 {
+                    best = (report.validationLoss, trainer.net.stateDict); stale = 0
+                } else {
+                    stale += 1
+                    if stale >= patience { break }
+                }
             }
+            if let best { try trainer.net.load(best.state, file: "best epoch") }
             nets.append(trainer.net)
         }
         return nets

@@ -27,6 +27,9 @@ public final class SteatosisModel: @unchecked Sendable {
 
     public var members: Int { networks.count }
 
+    /// Copies of the networks in their training form, to fine-tune from.
+    public func trainingNetworks() -> [ConvNet] { networks.map { $0.copy() } }
+
     public init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")

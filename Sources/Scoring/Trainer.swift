@@ -15,7 +15,19 @@ public struct TrainingOptions: Sendable {
     public var viewDropout: Float = 0.2
     /// Ordinal target smoothing for noisy report grades (0 for histology labels).
     public var labelSmoothing: Double = 0
+    /// Fine-tuning: the stem and this many blocks keep their weights (their batch statistics still
+    /// follow the new images); the rest learn.
+    public var frozenBlocks = 0
+    /// Early stopping: end after this many epochs without a lower validation loss, keeping the best weights.
+    public var patience: Int?
     public init() {}
+
+    /// Whether a parameter stays fixed under `frozenBlocks`.
+    public func isFrozen(_ name: String) -> Bool {
+        guard frozenBlocks > 0 else { return false }
+        if name.hasPrefix("stem.") { return true }
+        return (0..<frozenBlocks).contains { name.hasPrefix("blocks.\($0).") }
+    }
 }
 
 public struct EpochReport: Sendable {
@@ -41,7 +53,8 @@ public final class Trainer {
     public init(options: TrainingOptions, net: ConvNet? = nil) {
         self.options = options
         self.net = net ?? ConvNet(spec: SteatosisNetwork.spec, seed: options.seed)
-        optimiser = AdamW(self.net.parameters, learningRate: options.learningRate, weightDecay: options.weightDecay)
+        optimiser = AdamW(self.net.parameters.filter { !options.isFrozen($0.name) }, learningRate: options.learningRate,
+                          weightDecay: options.weightDecay)
     }
 
     /// One epoch; `onStep` sees (step, steps, running loss).
@@ -181,7 +194,8 @@ public final class Trainer {
         var tensors: [String: Tensor] = [:]
         for (k, v) in net.stateDict { tensors["model." + k] = v }
         let state = optimiser.state
-        for (i, p) in net.parameters.enumerated() {
+        // The optimiser's own parameters: fine-tuning leaves the frozen ones out.
+        for (i, p) in optimiser.parameters.enumerated() {
             tensors["adam.m." + p.name] = Tensor(shape: p.value.shape, data: state.m[i])
             tensors["adam.v." + p.name] = Tensor(shape: p.value.shape, data: state.v[i])
         }
@@ -200,7 +214,7 @@ public final class Trainer {
         let net = try ConvNet.load(file, path: path, prefix: "model.")
         let trainer = Trainer(options: options, net: net)
         var m: [[Float]] = [], v: [[Float]] = []
-        for p in net.parameters {
+        for p in trainer.optimiser.parameters {
             guard let tm = file.tensors["adam.m." + p.name], let tv = file.tensors["adam.v." + p.name] else {
                 throw ModelFileError.missingTensor(file: path, tensor: "adam.m." + p.name)
             }

@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     var labels: TrainingSet.Labels = .report
     @Option(help: "Epochs.") var epochs = 10
     @Option(help: "Images per step.") var batch = 32
-    @Option(help: "Peak learning rate.") var learningRate: Float = 2e-3
+    @Option(help: "Peak learning rate (default 2e-3; 3e-4 when fine-tuning with --init).") var learningRate: Float?
     @Option(help: "Share of patients held out for validation.") var validation = 0.1
     @Option(help: "Random seed (data order, augmentation, initial weights).") var seed: UInt64 = 1
     @Option(help: "OpenBLAS threads.") var threads = 2
@@ -30,6 +30,14 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
     @Option(help: "Networks in the ensemble (their disagreement is part of each study's score_sd).") var ensemble = 1
     @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
+    @Option(name: .customLong("init"), help: "Fine-tune this model (its networks, view and refusal heads) instead of starting afresh.")
+    var initModel: String?
+    @Option(help: "Fine-tuning: blocks after the stem that keep their weights (default 3 of 8).") var freeze = 3
+    @Option(help: "Fine-tuning: stop after this many epochs without a better validation loss (default 3).") var patience = 3
+
+    /// Fewest labelled studies worth fine-tuning on: below this the patient-level validation split
+    /// has too few studies to choose an epoch or a cut-off from.
+    static let fineTuneMinimumStudies = 40
 
     func run() throws {
         guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
@@ -45,35 +53,58 @@ struct TrainCommand: ParsableCommand {
         let samples = TrainingData.load(images, progress: { done, total in progress.show(done: done, total: total, label: "images preprocessed") },
                                         skipped: { printError($0) })
         progress.clear()
+        var startNets: [ConvNet] = []
+        var startRule: String?
+        if let initModel {
+            let patients = Set(samples.filter { $0.content == 0 }.map(\.patient)).count
+            guard patients >= Self.fineTuneMinimumStudies else {
+                throw fail(UserFacingError("fine-tuning needs labelled images from at least \(Self.fineTuneMinimumStudies) patients; there are \(patients)"))
+            }
+            do {
+                let model = try SteatosisModel(path: initModel, workers: 1)
+                startNets = model.trainingNetworks()
+                startRule = model.metadata["score_rule"]
+                print("fine-tuning \(model.name) (\(model.members) network\(model.members == 1 ? "" : "s")): stem and \(freeze) blocks kept, early stopping after \(patience) epochs without improvement")
+            } catch { throw fail(error) }
+        }
         let (train, check) = TrainingSet.split(samples, validationShare: validation, seed: seed)
         print("\(samples.count) images (\(train.count) training, \(check.count) validation) preprocessed in \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s")
 
         var options = TrainingOptions()
-        options.epochs = epochs; options.batch = batch; options.learningRate = learningRate; options.seed = seed
+        options.epochs = epochs; options.batch = batch; options.seed = seed
+        options.learningRate = learningRate ?? (initModel == nil ? 2e-3 : 3e-4)
+        if initModel != nil { options.frozenBlocks = freeze; options.patience = patience }
         options.labelSmoothing = labels == .report ? labelSmoothing : 0
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count), "preprocessing": Preprocessing.description,
         ]
-        let training = EnsembleTraining(options: options, members: ensemble, checkpointBase: out)
+        let members = startNets.isEmpty ? ensemble : startNets.count
+        let training = EnsembleTraining(options: options, members: members, checkpointBase: out)
         let start = Date()
         let nets: [ConvNet]
         do {
-            nets = try training.train(train, validation: check, metadata: metadata, resume: resume, onResume: { member, epochs, path in
-                print("network \(member + 1)/\(ensemble): resuming after epoch \(epochs) from \(path)")
+            nets = try training.train(train, validation: check, metadata: metadata, resume: resume, start: startNets, onResume: { member, epochs, path in
+                print("network \(member + 1)/\(members): resuming after epoch \(epochs) from \(path)")
             }, onStep: { member, step, steps, loss in
-                progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f", member + 1, ensemble, loss))
+                progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f", member + 1, members, loss))
             }, onEpoch: { member, report in
                 progress.clear()
                 let aucs = report.aurocs.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")
                 print(String(format: "network %d/%d epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s",
-                             member + 1, ensemble, report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
+                             member + 1, members, report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
             })
         } catch { throw fail(error) }
         var final = metadata
         final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
-        let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+        var (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+        if let startRule, let rule = fitted["score_rule"].flatMap(ScoreRule.init(json:)), rule.gradeCutoffs == ScoreRule.standard.gradeCutoffs {
+            // Too few validation studies at each grade to choose cut-offs: keep the fine-tuned model's.
+            fitted["score_rule"] = startRule
+            notes.append("grade cut-offs kept from the starting model (too few validation images at each grade)")
+        }
+        if let initModel { final["fine_tuned_from"] = (initModel as NSString).lastPathComponent }
         final.merge(fitted) { $1 }
         notes.forEach { print($0) }
         do { try SteatosisModel.save(nets, path: out, metadata: final) } catch { throw fail(error) }

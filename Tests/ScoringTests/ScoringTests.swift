@@ -297,3 +297,40 @@ import UltrasoundImaging
         #expect(out.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 }
+
+@Suite struct SiteCalibrationTests {
+    @Test func aScannerMapIsMonotoneAndRemovesABias() throws {
+        // A scanner whose scores read 0.6 grade high across the range.
+        let grades = (0..<60).map { $0 % 4 }
+        let scores = grades.enumerated().map { i, g in min(3, Double(g) + 0.6 + 0.1 * sin(Double(i))) }
+        let calibration = try #require(ScoreCalibration.fit(scores: scores, grades: grades, fat: grades.map { _ in nil }))
+        let mapped = scores.map(calibration.apply)
+        let bias = zip(mapped, grades).map { $0 - Double($1) }.reduce(0, +) / Double(grades.count)
+        #expect(abs(bias) < 0.1)
+        #expect(zip(stride(from: 0.0, to: 3, by: 0.1), stride(from: 0.1, to: 3.1, by: 0.1)).allSatisfy { calibration.apply($0) <= calibration.apply($1) })
+        #expect(calibration.fat == nil)
+        #expect(ScoreCalibration(json: calibration.json) == calibration)
+        // Too few studies, or one grade only: no map.
+        #expect(ScoreCalibration.fit(scores: Array(scores.prefix(10)), grades: Array(grades.prefix(10)), fat: Array(repeating: nil, count: 10)) == nil)
+        #expect(ScoreCalibration.fit(scores: scores, grades: grades.map { _ in 1 }, fat: grades.map { _ in nil }) == nil)
+    }
+
+    @Test func aCalibratedResultReadsOnTheScannersScale() throws {
+        let calibration = ScoreCalibration(grade: FatCalibration(scores: [0, 3], fat: [0, 1.5]), fat: nil, studies: 40)
+        let prediction = ImagePrediction(logits: [3, 1, 0.5, 5, 0, 0, 0, 5, 0, 0])
+        let raw = StudyResult.aggregate([prediction], views: [.rightIntercostal], calibration: .gradeMidpoints)
+        let mapped = raw.calibrated(by: calibration, modelFat: .gradeMidpoints)
+        #expect(abs(mapped.score! - raw.score! / 2) < 1e-9 && mapped.flags.contains("scanner-calibrated"))
+        #expect(mapped.grade == ScoreRule.standard.grade(mapped.score!))
+        #expect(mapped.fatPercent == raw.fatPercent)   // no fat map for the scanner: the model's, on the raw score
+    }
+
+    @Test func fineTuningKeepsTheStemAndEarlyBlocks() {
+        var options = TrainingOptions()
+        options.frozenBlocks = 3
+        #expect(options.isFrozen("stem.conv.weight") && options.isFrozen("blocks.2.pw.weight"))
+        #expect(!options.isFrozen("blocks.3.pw.weight") && !options.isFrozen("head.weight"))
+        options.frozenBlocks = 0
+        #expect(!options.isFrozen("stem.conv.weight"))
+    }
+}
