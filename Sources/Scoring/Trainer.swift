@@ -143,7 +143,13 @@ public final class Trainer {
             let unknown = SteatosisNetwork.unknownView
             let liver = !junk && sample.content == 0
             let view = liver ? sample.view : unknown
-            conditions.append(!liver || rng.uniform(0, 1) < options.viewDropout ? unknown : view)
+            // What the view input shows: the image's view, or "unknown" as often for every kind of
+            // image. Scenes to refuse are shown under a liver view as often as livers are (a random
+            // one), so the gate cannot read "not a liver" off a missing view tag: untagged liver
+            // images (what importing plain files gives) are not refused for it.
+            let shown = rng.uniform(0, 1) < options.viewDropout ? unknown
+                : liver ? view : Int(rng.next() % UInt64(SteatosisNetwork.views.count - 1))
+            conditions.append(shown)
             grades.append(sample.grade)
             weights.append(liver ? 1 : 0)
             views.append(view)

@@ -14,7 +14,8 @@
 public enum DepthScale {
     /// Centimetres per pixel read from the screen's depth scale, or nil when none is found.
     public static func read(grey: [UInt8], width: Int, height: Int, fan: FanRegion) -> Double? {
-        let top = max(0, fan.y0 - 4), bottom = min(height, fan.y1 + 4)
+        // The scale runs the whole imaging depth: below a fan whose dim far field was not found too.
+        let top = max(0, fan.y0 - 4), bottom = height
         guard bottom - top > 40 else { return nil }
         // Every column beside the fan: scales sit anywhere from the screen's edge to the fan's.
         let columns = Array(0..<max(0, fan.x0 - 1)) + Array(min(width, fan.x1 + 1)..<width)

@@ -334,3 +334,21 @@ import UltrasoundImaging
         #expect(!options.isFrozen("stem.conv.weight"))
     }
 }
+
+@Suite struct GateTrainingTests {
+    /// Scenes to refuse are shown under the liver views as often as livers: a gate trained otherwise
+    /// reads "not a liver" off a missing view tag and refuses untagged liver images.
+    @Test func scenesToRefuseAreNotAlwaysShownWithoutAView() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let input = try #require(Preprocessing.prepare(exam.frame(other: .heart, index: 0).image))
+        let scene = TrainingSample(input: input, grade: 0, fatPercent: nil, view: SteatosisNetwork.unknownView, patient: "p", refusal: .notLiver)
+        var options = TrainingOptions(); options.junkFraction = 0
+        let trainer = Trainer(options: options)
+        var rng = Xorshift(seed: 5)
+        let (_, conditions, _, _, _, content) = trainer.assemble(Array(repeating: scene, count: 400), augmentation: Augmentation(strength: 0), rng: &rng)
+        #expect(content.allSatisfy { $0 == 1 })
+        let unknown = conditions.filter { $0 == SteatosisNetwork.unknownView }.count
+        #expect(unknown > 40 && unknown < 130, "shown without a view \(unknown) of 400 times (view dropout is 20 %)")
+        for view in 0..<3 { #expect(conditions.filter { $0 == view }.count > 60, "liver view \(view)") }
+    }
+}

@@ -30,7 +30,7 @@ expect_eq "import rc" "$rc" 0
 json=$(env -u STEATO_MODEL "$PREFIX/bin/steato" score --all --json); rc=$?
 expect_eq "score rc" "$rc" 0
 expect_contains "score json software" "$json" "\"software\":\"${version#steato }\""
-expect_contains "score json model" "$json" "\"name\":\"steatoscope-sim-v3\""
+expect_contains "score json model" "$json" "\"name\":\"steatoscope-sim-v4\""
 expect_eq "stored software" "$(sql "SELECT software FROM studyScore")" "${version#steato }"
 out=$(env -u STEATO_MODEL "$PREFIX/bin/steato" bench score --iterations 1 2>&1); rc=$?
 expect_eq "bench score from another folder rc" "$rc" 0
