@@ -60,8 +60,7 @@ public enum StudyScoring {
         let raw = try raw(studyId: studyId, store: store, model: model)
         let (detail, prepared, inputs, predictions) = (raw.detail, raw.prepared, raw.inputs, raw.predictions)
         var result = raw.result
-        let used = zip(detail.images, prepared).filter { $0.1 != nil }
-        if used.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
+        if inputs.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }
         if raw.adapted { result.flags.append("scanner-adapted") }
         // The scanner's own calibration, when `steato calibrate` has fitted one for this model.
         let calibration = try detail.study.scanner.flatMap { try store.calibration(scanner: $0, modelSha256: model.sha256) }
