@@ -455,6 +455,30 @@ int describe(SteatoDicom *d, char *error, size_t error_size) {
     return 1;
 }
 
+// The Code Meaning of an item's Concept Name Code Sequence (0040,A043), or empty.
+std::string conceptName(DcmItem *item) {
+    DcmItem *code = nullptr;
+    if (item->findAndGetSequenceItem(DcmTagKey(0x0040, 0xA043), code, 0).bad() || code == nullptr) return "";
+    OFString meaning;
+    if (code->findAndGetOFString(DcmTagKey(0x0008, 0x0104), meaning).bad()) return "";
+    return meaning.c_str();
+}
+
+// Walks the content tree (0040,A730) depth first; `depth` stops a hostile file's nesting.
+void collectText(DcmItem *item, std::string &out, int depth) {
+    if (depth > 64) return;
+    OFString text;
+    if (item->findAndGetOFStringArray(DcmTagKey(0x0040, 0xA160), text, OFFalse).good() && !text.empty()) {
+        std::string name = conceptName(item);
+        out += name.empty() ? std::string(text.c_str()) : name + ": " + text.c_str();
+        out += "\n";
+    }
+    DcmSequenceOfItems *content = nullptr;
+    if (item->findAndGetSequence(DcmTagKey(0x0040, 0xA730), content, OFFalse).good() && content != nullptr) {
+        for (unsigned long i = 0; i < content->card(); i++) collectText(content->getItem(i), out, depth + 1);
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -512,6 +536,21 @@ SteatoDicom *steato_dicom_parse_header(const uint8_t *bytes, size_t count, char 
 }
 
 void steato_dicom_free(SteatoDicom *dicom) { delete dicom; }
+
+size_t steato_dicom_sr_text(SteatoDicom *d, char *out, size_t out_size) {
+    try {
+        std::string text;
+        collectText(d->file.getDataset(), text, 0);
+        if (out != nullptr && out_size > 0) {
+            size_t n = std::min(out_size - 1, text.size());
+            memcpy(out, text.data(), n);
+            out[n] = 0;
+        }
+        return text.size();
+    } catch (...) {
+        return 0;
+    }
+}
 
 int steato_dicom_string(SteatoDicom *d, uint16_t group, uint16_t element, char *out, size_t out_size) {
     try {

@@ -37,6 +37,13 @@ public struct PlannedImage: Sendable, Equatable {
     public var dicom: DicomMetadata?
 }
 
+/// A report file that came with a study's images: a DICOM structured report or a text file.
+public struct PlannedReport: Sendable, Equatable {
+    public var path: String
+    public var label: String
+    public var isDicom: Bool
+}
+
 /// The images that make one study, imported in one transaction.
 public struct PlannedStudy: Sendable, Equatable {
     public var patientKey: String
@@ -51,6 +58,8 @@ public struct PlannedStudy: Sendable, Equatable {
     public var studyInstanceUID: String?
     public var references = ReferenceValues()
     public var images: [PlannedImage] = []
+    /// Report texts found beside the images (stored with the study, read by `steato labels --from-db`).
+    public var reports: [PlannedReport] = []
     /// A manifest declares its studies whole: one bad row or image and the study is not imported.
     /// Loose files are grouped by folder, so one bad file is rejected and the rest goes on.
     public var wholeOrNothing: Bool
@@ -65,6 +74,7 @@ public struct ImportPlan: Sendable {
     /// Rejections that belong to no study (unreadable paths, broken manifests).
     public var rejections: [Rejection] = []
     public var imageCount: Int { studies.reduce(0) { $0 + $1.images.count } }
+    public var reportCount: Int { studies.reduce(0) { $0 + $1.reports.count } }
 }
 
 /// Turns the paths a user names into studies: manifests by their rows, loose files by folder
@@ -104,9 +114,19 @@ public enum ImportPlanner {
                 byKey[key] = plan.studies.count
                 plan.studies.append(study)
             }
+            if dicom?.isStructuredReport == true || dicom == nil && isReportText(file.path) {
+                plan.studies[byKey[key]!].reports.append(PlannedReport(path: file.path, label: file.path, isDicom: dicom != nil))
+                continue
+            }
             plan.studies[byKey[key]!].images.append(PlannedImage(path: file.path, label: file.path, dicom: dicom))
         }
         return plan
+    }
+
+    /// A text file whose name says it is a report (`report.txt`, `US-report-2024.txt`).
+    static func isReportText(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent.lowercased()
+        return name.hasSuffix(".txt") && name.contains("report")
     }
 
     /// The header of a DICOM file (read from its first megabyte, or all of it if the header is longer),

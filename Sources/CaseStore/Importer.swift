@@ -10,10 +10,13 @@ public struct StudyOutcome: Sendable, Equatable {
     public var imported = 0
     public var duplicates = 0
     public var rejected = 0
+    /// Report texts stored with the study.
+    public var reports = 0
 }
 
 public struct ImportSummary: Sendable, Equatable {
     public var imported = 0
+    public var reports = 0
     public var duplicates = 0
     public var rejected = 0
     public var studiesImported = 0
@@ -55,6 +58,17 @@ public final class Importer: @unchecked Sendable {
         var seriesInstanceUID: String?
     }
 
+    /// A report's text, read and hashed.
+    struct ReadyReport: Sendable {
+        var source: StoredReport.Source
+        var fileName: String
+        var sha256: String
+        var text: String
+    }
+
+    /// Report files larger than this are not reports.
+    static let maxReportBytes = 4 << 20
+
     public func run(_ plan: ImportPlan, shouldStop: () -> Bool = { false },
                     onEvent: (ImportEvent) -> Void = { _ in }) -> ImportSummary {
         var summary = ImportSummary()
@@ -71,6 +85,7 @@ public final class Importer: @unchecked Sendable {
             summary.imported += outcome.imported
             summary.duplicates += outcome.duplicates
             summary.rejected += outcome.rejected
+            summary.reports += outcome.reports
             if outcome.imported > 0 { summary.studiesImported += 1 }
             if outcome.imported == 0 && outcome.rejected > 0 { summary.studiesRejected += 1 }
             onEvent(.study(outcome))
@@ -97,6 +112,13 @@ public final class Importer: @unchecked Sendable {
                 if !study.wholeOrNothing { outcome.rejected += 1 }
             }
         }
+        var reports: [ReadyReport] = []
+        for planned in study.reports where !(study.wholeOrNothing && !problems.isEmpty) {
+            do { reports.append(try readReport(planned)) } catch {
+                problems.append(Rejection(path: planned.label, reason: "\(error)"))
+                if !study.wholeOrNothing { outcome.rejected += 1 }
+            }
+        }
         for problem in problems { onEvent(.rejected(problem)) }
         if study.wholeOrNothing && !problems.isEmpty {
             outcome.rejected = study.images.count + study.invalidRows
@@ -105,24 +127,46 @@ public final class Importer: @unchecked Sendable {
                                         reason: "not imported (\(problems.count) problem\(problems.count == 1 ? "" : "s") above)")))
             return outcome
         }
-        if ready.isEmpty { return outcome }
+        if ready.isEmpty && reports.isEmpty { return outcome }
         do {
             for image in ready { try store.images.store(bytesBySha[image.sha256]!, sha256: image.sha256) }
             let who = CaseStore.currentUser
             let hook = afterImageInserted
-            let readyImages = ready
-            let (studyId, inserted) = try store.write { db in
-                try Self.insert(study, readyImages, who: who, hook: hook, db: db)
+            let readyImages = ready, readyReports = reports
+            let (studyId, inserted, reportsAdded) = try store.write { db in
+                try Self.insert(study, readyImages, readyReports, who: who, hook: hook, db: db)
             }
             outcome.studyId = studyId
             outcome.imported = inserted
+            outcome.reports = reportsAdded
             outcome.duplicates += ready.count - inserted
         } catch {
             onEvent(.rejected(Rejection(path: "study \(study.studyKey) of patient \(study.patientKey)",
                                         reason: "not imported (\(error))")))
-            outcome.rejected += ready.count
+            outcome.rejected += ready.count + reports.count
         }
         return outcome
+    }
+
+    /// Reads a report file: a DICOM SR's text items, or a text file (UTF-8, else Latin-1).
+    private func readReport(_ planned: PlannedReport) throws -> ReadyReport {
+        guard let data = FileManager.default.contents(atPath: planned.path) else { throw CaseStoreError.invalid("cannot read file") }
+        guard data.count <= Self.maxReportBytes else {
+            throw CaseStoreError.invalid("a report of \(data.count >> 20) MB, more than \(Self.maxReportBytes >> 20) MB")
+        }
+        let bytes = [UInt8](data)
+        let text: String
+        if planned.isDicom {
+            guard let t = try DicomFile.reportText(bytes: bytes) else { throw CaseStoreError.invalid("a structured report with no text in it") }
+            text = t
+        } else {
+            guard !bytes.contains(0) else { throw CaseStoreError.invalid("not a text file (it holds NUL bytes)") }
+            text = String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })  // else Latin-1
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw CaseStoreError.invalid("an empty report") }
+        return ReadyReport(source: planned.isDicom ? .dicomSR : .text, fileName: (planned.path as NSString).lastPathComponent,
+                           sha256: SHA256.hex(bytes), text: trimmed)
     }
 
     /// Reads, decodes and hashes one file: one ready image, or one per chosen frame of a DICOM file.
@@ -165,8 +209,8 @@ public final class Importer: @unchecked Sendable {
     }
 
     /// Writes one study; runs inside the caller's transaction. Returns the study id and the images inserted.
-    private static func insert(_ planned: PlannedStudy, _ ready: [ReadyImage], who: String,
-                               hook: (@Sendable (Int) throws -> Void)?, db: Database) throws -> (Int64?, Int) {
+    private static func insert(_ planned: PlannedStudy, _ ready: [ReadyImage], _ reports: [ReadyReport], who: String,
+                               hook: (@Sendable (Int) throws -> Void)?, db: Database) throws -> (Int64?, Int, Int) {
         let now = Date()
         var seen = Set<String>()
         let fresh = try ready.filter { image in
@@ -178,7 +222,14 @@ public final class Importer: @unchecked Sendable {
             guard let sop = image.sopInstanceUID else { return true }
             return try ImageRecord.filter(Column("sopInstanceUID") == sop && Column("frameNumber") == image.frameNumber).isEmpty(db)
         }
-        if fresh.isEmpty { return (nil, 0) }
+        if fresh.isEmpty {
+            guard !reports.isEmpty else { return (nil, 0, 0) }
+            // A report sent after its images (an SR from the reporting system) joins the study already here.
+            guard let study = try existingStudy(planned, db), let studyId = study.id else {
+                throw CaseStoreError.notFound("no study \(planned.studyKey) of patient \(planned.patientKey) for its report: import the images with it")
+            }
+            return (studyId, 0, try insertReports(reports, studyId: studyId, who: who, db: db))
+        }
 
         var patient = try Patient.filter(Column("patientKey") == planned.patientKey).fetchOne(db)
             ?? Patient(patientKey: planned.patientKey, name: planned.patientName, birthDate: planned.patientBirthDate,
@@ -192,10 +243,7 @@ public final class Importer: @unchecked Sendable {
             patient.sex = patient.sex ?? planned.patientSex
             try patient.update(db)
         }
-        let byUID = try planned.studyInstanceUID.flatMap { uid in
-            try Study.filter(Column("patientId") == patient.id! && Column("studyInstanceUID") == uid).fetchOne(db)
-        }
-        var study = try byUID ?? Study.filter(Column("patientId") == patient.id! && Column("studyKey") == planned.studyKey).fetchOne(db)
+        var study = try existingStudy(planned, patientId: patient.id!, db)
             ?? Study(patientId: patient.id!, studyKey: planned.studyKey, studyDate: planned.studyDate,
                      scanner: planned.scanner, description: planned.description, accession: planned.accession,
                      studyInstanceUID: planned.studyInstanceUID, imageCount: 0, status: .new, importedAt: now)
@@ -256,7 +304,30 @@ public final class Importer: @unchecked Sendable {
         var entry = AuditEntry(who: who, action: "import", entity: "study", entityId: studyId,
                                oldValue: nil, newValue: "\(fresh.count) image\(fresh.count == 1 ? "" : "s")", at: now)
         try entry.insert(db)
-        return (studyId, fresh.count)
+        return (studyId, fresh.count, try insertReports(reports, studyId: studyId, who: who, db: db))
+    }
+
+    /// The study a planned study names, by instance UID, else by study key, within its patient.
+    private static func existingStudy(_ planned: PlannedStudy, patientId: Int64? = nil, _ db: Database) throws -> Study? {
+        guard let pid = try patientId ?? Patient.filter(Column("patientKey") == planned.patientKey).fetchOne(db)?.id else { return nil }
+        if let uid = planned.studyInstanceUID,
+           let study = try Study.filter(Column("patientId") == pid && Column("studyInstanceUID") == uid).fetchOne(db) { return study }
+        return try Study.filter(Column("patientId") == pid && Column("studyKey") == planned.studyKey).fetchOne(db)
+    }
+
+    /// Stores reports not already held for the study (same bytes), audited; returns how many were new.
+    private static func insertReports(_ reports: [ReadyReport], studyId: Int64, who: String, db: Database) throws -> Int {
+        var added = 0
+        for r in reports {
+            guard try StoredReport.filter(Column("studyId") == studyId && Column("sha256") == r.sha256).isEmpty(db) else { continue }
+            var record = StoredReport(studyId: studyId, source: r.source, fileName: r.fileName, sha256: r.sha256, text: r.text, importedAt: Date())
+            try record.insert(db)
+            var entry = AuditEntry(who: who, action: "report", entity: "study", entityId: studyId,
+                                   oldValue: nil, newValue: "\(r.source.rawValue) \(r.fileName)", at: Date())
+            try entry.insert(db)
+            added += 1
+        }
+        return added
     }
 }
 

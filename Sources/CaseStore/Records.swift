@@ -212,3 +212,18 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.entityId = entityId; self.oldValue = oldValue; self.newValue = newValue
     }
 }
+
+/// A report text that came with a study: a DICOM structured report or a text file.
+public struct StoredReport: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Source: String, Codable, Sendable { case dicomSR = "dicom-sr", text }
+    public var id: Int64?
+    public var studyId: Int64
+    public var source: Source
+    public var fileName: String
+    public var sha256: String
+    public var text: String
+    public var importedAt: Date
+
+    public static let databaseTableName = "report"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -74,3 +74,33 @@ extension CaseStore {
         }
     }
 }
+
+/// A study's report text as stored at import (the latest one when a study has several).
+public struct StudyReportText: Sendable, Equatable {
+    public var studyId: Int64
+    public var patientKey: String
+    public var studyKey: String
+    public var accession: String?
+    public var source: StoredReport.Source
+    public var fileName: String
+    public var text: String
+}
+
+extension CaseStore {
+    /// Every study's latest stored report, in study order.
+    public func storedReports() throws -> [StudyReportText] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.studyId, p.patientKey, s.studyKey, s.accession, r.source, r.fileName, r.text
+                FROM report r JOIN study s ON s.id = r.studyId JOIN patient p ON p.id = s.patientId
+                WHERE r.id = (SELECT MAX(id) FROM report WHERE studyId = r.studyId)
+                ORDER BY r.studyId
+                """)
+            return rows.map { row in
+                StudyReportText(studyId: row["studyId"], patientKey: row["patientKey"], studyKey: row["studyKey"],
+                                accession: row["accession"], source: StoredReport.Source(rawValue: row["source"]) ?? .text,
+                                fileName: row["fileName"], text: row["text"])
+            }
+        }
+    }
+}

@@ -41,6 +41,19 @@ enum Schema {
                 t.primaryKey(["scanner", "modelSha256"])
             }
         }
+        migrator.registerMigration("v7-reports") { db in
+            // Report texts imported with a study (DICOM SR, text files), for `steato labels --from-db`.
+            try db.create(table: "report") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade).notNull()
+                t.column("source", .text).notNull()        // dicom-sr | text
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("importedAt", .datetime).notNull()
+                t.uniqueKey(["studyId", "sha256"])
+            }
+        }
         return migrator
     }
 

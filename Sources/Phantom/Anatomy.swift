@@ -114,7 +114,17 @@ enum Anatomy {
         // In a narrow (linear) field only an obliquely cut pole shows beside the liver.
         let rx = rng.uniform(4.6, 5.6), ry = rng.uniform(2.1, 2.7)
         let a = narrow ? (rng.chance(0.5) ? 1 : -1) * rng.uniform(18, 30) : rng.uniform(-25, 25)
-        scene.shapes.append(.ellipse(cx, cy, rx + 0.3, ry + 0.3, degrees: a, .kidneyCapsule))
+        // Behind the kidney the liver ends: the posterior body wall (a muscle band) and retroperitoneal
+        // tissue below it, and echogenic perirenal fat round the kidney, as in a real right-flank view.
+        // (The scene of a kidney alone has the same surroundings, so only the liver tells them apart.)
+        if rng.chance(0.75) {
+            let wallY = cy + ry + rng.uniform(0.8, 2.2), tilt = rng.uniform(-0.8, 0.8)
+            scene.shapes.append(.ellipse(cx, wallY + 7, 16, 7, degrees: tilt * 4, .softTissue))
+            scene.shapes.append(Scene.Shape(form: .capsule(x0: cx - 12, y0: wallY - tilt, x1: cx + 12, y1: wallY + tilt,
+                                                           radius: rng.uniform(0.7, 1.5)), tissue: .muscle))
+        }
+        let halo = rng.uniform(0.3, 1.3)
+        scene.shapes.append(.ellipse(cx, cy, rx + halo, ry + halo, degrees: a, .kidneyCapsule))
         scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .kidneyCortex))
         let ar = a * Double.pi / 180
         for i in 0..<6 {

@@ -42,6 +42,22 @@ public final class DicomFile: @unchecked Sendable {
         return readMetadata(handle, info)
     }
 
+    /// The text of a structured report (DICOM SR), one content item per line; nil when the file is no
+    /// SR or holds no text. Throws when the bytes are not a readable DICOM file.
+    public static func reportText(bytes: [UInt8]) throws -> String? {
+        var error = [CChar](repeating: 0, count: 512)
+        guard let handle = steato_dicom_parse(bytes, bytes.count, &error, error.count) else {
+            throw ImageError.dicom(cText(error))
+        }
+        defer { steato_dicom_free(handle) }
+        guard readMetadata(handle, SteatoDicomPixels()).isStructuredReport else { return nil }
+        let needed = steato_dicom_sr_text(handle, nil, 0)
+        guard needed > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: needed + 1)
+        _ = steato_dicom_sr_text(handle, &buffer, buffer.count)
+        return cText(buffer)
+    }
+
     public var width: Int { pixels.columns }
     public var height: Int { pixels.rows }
     public var frameCount: Int { pixels.frames }

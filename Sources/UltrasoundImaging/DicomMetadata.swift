@@ -29,6 +29,9 @@ public struct DicomMetadata: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// A structured report (the SR storage classes, 1.2.840.10008.5.1.4.1.1.88.*): text, no image.
+    public var isStructuredReport: Bool { sopClassUID?.hasPrefix("1.2.840.10008.5.1.4.1.1.88.") == true }
+
     /// The scanner as `Manufacturer Model`, for grouping and adaptation.
     public var scanner: String? {
         let parts = [manufacturer, model].compactMap { $0 }.filter { !$0.isEmpty }

@@ -15,7 +15,9 @@ struct ImportCommand: ParsableCommand {
             manifest.csv is imported by its manifest. DICOM files (Part 10 with or without preamble, DICOMDIR folders, \
             files without extensions) are grouped by their own Patient ID and study; other files by folder \
             (patient/study/file; a flat folder is one study). Each study is written in one transaction. A DICOM file \
-            whose SOP instance is already in the database is a duplicate. Rejected files are listed as \
+            whose SOP instance is already in the database is a duplicate. Reports that come with a study — DICOM \
+            structured reports and text files named *report*.txt — are stored with it (an SR whose images are \
+            already in the database joins their study) for 'steato labels --from-db'. Rejected files are listed as \
             'path: reason'; the exit status is non-zero when any was rejected.
             """)
 
@@ -48,8 +50,9 @@ struct ImportCommand: ParsableCommand {
                 progress.clear()
                 printError(rejection.description)
             case let .study(outcome):
-                if !progress.enabled, outcome.imported + outcome.duplicates > 0 {
-                    printError("study \(outcome.studyKey) of patient \(outcome.patientKey): \(outcome.imported) imported, \(outcome.duplicates) duplicate")
+                if !progress.enabled, outcome.imported + outcome.duplicates + outcome.reports > 0 {
+                    printError("study \(outcome.studyKey) of patient \(outcome.patientKey): \(outcome.imported) imported, \(outcome.duplicates) duplicate"
+                               + (outcome.reports > 0 ? ", \(count(outcome.reports, "report"))" : ""))
                 }
             case let .progress(done, total):
                 progress.show(done: done, total: total, label: "images")
@@ -57,7 +60,8 @@ struct ImportCommand: ParsableCommand {
         }
         progress.clear()
         print("\(count(summary.imported, "image")) imported in \(count(summary.studiesImported, "study", "studies")), "
-              + "\(count(summary.duplicates, "duplicate")), \(summary.rejected) rejected")
+              + "\(count(summary.duplicates, "duplicate")), \(summary.rejected) rejected"
+              + (summary.reports > 0 ? "; \(count(summary.reports, "report")) stored" : ""))
         if summary.interrupted {
             printError("steato: import interrupted; the studies listed above are complete, the rest were not started")
             throw ExitCode(130)

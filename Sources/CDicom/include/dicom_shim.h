@@ -43,6 +43,12 @@ typedef struct {
 /// The ultrasound regions, at most `max`; returns how many there are.
 long steato_dicom_regions(SteatoDicom *dicom, SteatoDicomRegion *out, long max);
 
+/// The text of a structured report (SR) document: every content item with a Text Value (0040,A160),
+/// in document order, one per line as "Concept name: text" (the concept's Code Meaning) or the text
+/// alone. Returns the bytes needed (without the terminating NUL), copying at most out_size - 1 of
+/// them; 0 when the file holds no text items.
+size_t steato_dicom_sr_text(SteatoDicom *dicom, char *out, size_t out_size);
+
 /// The pixel data as it will be delivered by `steato_dicom_frame`.
 typedef struct {
     long rows, columns, frames, samples;
