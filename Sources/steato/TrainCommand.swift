@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("data"), help: "A folder with manifest.csv (repeatable).") var folders: [String] = []
     @Flag(help: "Also train on the case database's studies with a report grade or histology (see --db).") var fromDb = false
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "The model file to write.") var out: String
+    @Option(help: "The model file to write.") var out: String?
     @Option(help: "Labels to learn from: report (the sonographer's grade, as the paper did) or histology.")
     var labels: TrainingSet.Labels = .report
     @Option(help: "Epochs.") var epochs = 10
@@ -34,10 +34,18 @@ struct TrainCommand: ParsableCommand {
     var initModel: String?
     @Option(help: "Fine-tuning: blocks after the stem that keep their weights (default 3 of 8).") var freeze = 3
     @Option(help: "Fine-tuning: stop after this many epochs without a better validation loss (default 3).") var patience = 3
+    @Option(help: "Write the prepared samples and the split as NumPy arrays to this folder (for scripts/train_torch.py) and stop.")
+    var exportSamples: String?
+    @Option(help: "Fit the grade cut-offs, gate threshold and fat calibration of this model (e.g. trained by scripts/train_torch.py) on the validation split, write it to OUT and stop.")
+    var refit: String?
 
     /// Fewest labelled studies worth fine-tuning on: below this the patient-level validation split
     /// has too few studies to choose an epoch or a cut-off from.
     static let fineTuneMinimumStudies = 40
+
+    func validate() throws {
+        if out == nil && exportSamples == nil { throw ValidationError("give --out MODEL (or --export-samples FOLDER)") }
+    }
 
     func run() throws {
         guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
@@ -69,6 +77,28 @@ struct TrainCommand: ParsableCommand {
         }
         let (train, check) = TrainingSet.split(samples, validationShare: validation, seed: seed)
         print("\(samples.count) images (\(train.count) training, \(check.count) validation) preprocessed in \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s")
+        if let exportSamples {
+            let meta = ["labels": labels.rawValue, "seed": String(seed), "preprocessing": Preprocessing.description,
+                        "label_smoothing": String(labels == .report ? labelSmoothing : 0),
+                        "trained_on": folders.map { ($0 as NSString).lastPathComponent }.joined(separator: ",")]
+            do { try SampleExport.write(training: train, validation: check, to: exportSamples, metadata: meta) } catch { throw fail(error) }
+            print("samples written to \(exportSamples)")
+            return
+        }
+        guard let out else { return }
+        if let refit {
+            do {
+                let model = try SteatosisModel(path: refit, workers: 1)
+                let nets = model.trainingNetworks()
+                let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+                notes.forEach { print($0) }
+                var meta = model.metadata.merging(fitted) { $1 }
+                meta["preprocessing"] = meta["preprocessing"] ?? Preprocessing.description
+                try SteatosisModel.save(nets, path: out, metadata: meta)
+                print("cut-offs, gate threshold and fat calibration fitted on \(check.count) validation images; model written to \(out)")
+            } catch { throw fail(error) }
+            return
+        }
 
         var options = TrainingOptions()
         options.epochs = epochs; options.batch = batch; options.seed = seed

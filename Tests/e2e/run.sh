@@ -10,6 +10,7 @@ for script in "$HERE"/test_*.sh; do
   start=$(date +%s)
   if bash "$script" >"/tmp/$name.log" 2>&1; then
     passed=$((passed + 1)); echo "e2e ok   $name ($(( $(date +%s) - start ))s)"
+    grep '^SKIP:' "/tmp/$name.log" | sed "s/^/    $name: /"
   else
     failed=$((failed + 1)); echo "e2e FAIL $name"; sed 's/^/    /' "/tmp/$name.log"
   fi
