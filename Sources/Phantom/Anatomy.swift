@@ -123,7 +123,9 @@ enum Anatomy {
             scene.shapes.append(Scene.Shape(form: .capsule(x0: cx - 12, y0: wallY - tilt, x1: cx + 12, y1: wallY + tilt,
                                                            radius: rng.uniform(0.7, 1.5)), tissue: .muscle))
         }
-        let halo = rng.uniform(0.3, 1.3)
+        // The fat's rim: up to 1.3 cm round the kidney; a narrow (linear) field cuts the pole tangentially,
+        // where it shows as a thin bright line.
+        let halo = narrow ? rng.uniform(0.3, 0.5) : rng.uniform(0.3, 1.3)
         scene.shapes.append(.ellipse(cx, cy, rx + halo, ry + halo, degrees: a, .kidneyCapsule))
         scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .kidneyCortex))
         let ar = a * Double.pi / 180
