@@ -516,6 +516,14 @@ static SteatoDicom *parse(const uint8_t *bytes, size_t count, bool headerOnly, c
             delete d;
             return nullptr;
         }
+        // Names and descriptions as the file means them: every Specific Character Set iconv knows
+        // becomes UTF-8 (a set it cannot convert leaves the bytes, which Swift reads as Latin-1).
+        OFString charset;
+        DcmDataset *dataset = d->file.getDataset();
+        if (dataset->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good() && !charset.empty() &&
+            charset != "ISO_IR 192" && charset != "ISO_IR 6") {
+            (void)dataset->convertToUTF8();
+        }
         return d;
     } catch (const std::bad_alloc &) {
         setError(error, error_size, "not a readable DICOM file: a length in it is too large to hold");

@@ -264,9 +264,11 @@ public final class DicomFile: @unchecked Sendable {
 
 private extension Int32 { var isTrue: Bool { self != 0 } }
 
-/// The text in a NUL-terminated C buffer.
+/// The text in a NUL-terminated C buffer: UTF-8 (what the shim converts every declared character set
+/// to), else Latin-1 — what files that declare no character set but hold accented names mostly mean.
 func cText(_ buffer: [CChar]) -> String {
-    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
 }
 
 import Foundation

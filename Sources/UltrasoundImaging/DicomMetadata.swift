@@ -41,12 +41,16 @@ public struct DicomMetadata: Sendable, Codable, Equatable {
     /// The B-mode (2D tissue) region with physical spacing, when the file declares one.
     public var bModeRegion: UltrasoundRegion? { regions.bMode }
 
-    /// A DICOM date (YYYYMMDD) as YYYY-MM-DD; other text unchanged.
+    /// A DICOM date as ISO 8601 (YYYY-MM-DD): the standard YYYYMMDD and the old ACR-NEMA YYYY.MM.DD
+    /// alike, so a date reads the same everywhere; anything else is kept as written.
     public static func isoDate(_ dicom: String?) -> String? {
         guard let d = dicom?.trimmingCharacters(in: .whitespaces), !d.isEmpty else { return nil }
-        let digits = Array(d)
-        guard digits.count == 8, digits.allSatisfy(\.isNumber) else { return d }
-        return String(digits[0..<4]) + "-" + String(digits[4..<6]) + "-" + String(digits[6..<8])
+        let digits = d.filter(\.isNumber)
+        let shapes = [d.count == 8 && digits.count == 8,
+                      d.count == 10 && digits.count == 8 && [4, 7].allSatisfy { ".-/".contains(Array(d)[$0]) }]
+        guard shapes.contains(true) else { return d }
+        let a = Array(digits)
+        return String(a[0..<4]) + "-" + String(a[4..<6]) + "-" + String(a[6..<8])
     }
 }
 
