@@ -31,6 +31,10 @@ let package = Package(
                 linkerSettings: ["dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimage", "dcmimgle",
                                  "dcmdata", "oflog", "ofstd", "openjp2"].map { .linkedLibrary($0) }),
         .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG", "CKernels", "CDicom"]),
+        // DICOM networking (storage SCP, and SCU for find / move / get / store) through DCMTK's dcmnet.
+        .target(name: "CDicomNet",
+                linkerSettings: ["dcmnet", "dcmdata", "oflog", "ofstd"].map { .linkedLibrary($0) }),
+        .target(name: "DicomNetwork", dependencies: ["CDicomNet"]),
         // The simulator's inner loops are optimised even in debug builds, so tests and cohorts stay fast.
         .target(name: "Phantom", dependencies: ["UltrasoundImaging"], swiftSettings: [.unsafeFlags(["-O"])]),
         // Hot elementwise and depthwise loops in C, which clang vectorises (see kernels.h).
@@ -46,7 +50,8 @@ let package = Package(
         .target(name: "Casework", dependencies: ["CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"],
                 plugins: ["SoftwareVersionPlugin"]),
         .plugin(name: "SoftwareVersionPlugin", capability: .buildTool()),
-        .target(name: "Workstation", dependencies: ["Casework", "CaseStore", "UltrasoundImaging", "TerminalGraphics", "CNcursesw"]),
+        .target(name: "Workstation", dependencies: ["Casework", "CaseStore", "UltrasoundImaging", "TerminalGraphics", "CNcursesw",
+                                                   "DicomNetwork"]),
         .target(name: "CaseStore", dependencies: [
             "UltrasoundImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -54,7 +59,7 @@ let package = Package(
         ]),
         .executableTarget(name: "steato", dependencies: [
             "Casework", "CaseStore", "UltrasoundImaging", "Phantom", "ModelCore", "Scoring", "Evaluation", "CKernels", "Workstation",
-            "ReportText",
+            "ReportText", "DicomNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

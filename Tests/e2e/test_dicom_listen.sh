@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# steato listen: a storage SCP that imports what scanners send. C-ECHO answers; a calling AE title
+# the config file does not allow is rejected at association; the real files of ../shared/dicom sent
+# with DCMTK's storescu from 4 parallel associations at once (each association all of them) arrive
+# exactly once each; compressed files in their own transfer syntaxes arrive; a broken file is refused
+# with a C-STORE failure and one logged line; SIGTERM stops it cleanly with a summary.
+source "$(dirname "$0")/lib.sh"
+SHARED="$HERE/../../../shared/dicom"
+[[ -d "$SHARED" ]] || { echo "SKIP: ../shared/dicom is absent"; finish; }
+command -v storescu >/dev/null || { fail "storescu (dcmtk) is not installed: run scripts/bootstrap"; finish; }
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export XDG_CONFIG_HOME="$WORK/config"
+mkdir -p "$XDG_CONFIG_HOME/steatoscope"
+printf 'listen_aet = STEATO_TEST\nallowed_callers = US_ROOM1, US_ROOM2, US_ROOM3, US_ROOM4, BROKEN\n' >"$XDG_CONFIG_HOME/steatoscope/config"
+"$STEATO" listen --port "$PORT" >"$WORK/listen.out" 2>"$WORK/listen.err" &
+LISTENER=$!
+for _ in $(seq 50); do echoscu -aet US_ROOM1 -aec STEATO_TEST 127.0.0.1 "$PORT" 2>/dev/null && break; sleep 0.2; done
+check "C-ECHO" echoscu -aet US_ROOM1 -aec STEATO_TEST 127.0.0.1 "$PORT"
+out=$(echoscu -aet INTRUDER -aec STEATO_TEST 127.0.0.1 "$PORT" 2>&1); rc=$?
+expect_eq "an unknown calling AE is rejected" "$rc" "1"
+expect_contains "rejected at association" "$out" "Association Rejected"
+
+UNCOMPRESSED=("$SHARED/OBXXXX1A.dcm" "$SHARED/OBXXXX1A_2frame.dcm" "$SHARED/US1_UNCI.dcm" "$SHARED/US1_UNCR.dcm" "$SHARED/gdcm-US-ALOKA-16.dcm")
+for n in 1 2 3 4; do
+  storescu -aet "US_ROOM$n" -aec STEATO_TEST 127.0.0.1 "$PORT" "${UNCOMPRESSED[@]}" >"$WORK/send$n.log" 2>&1 &
+done
+wait_status=0
+for job in $(jobs -p); do [[ $job == "$LISTENER" ]] || wait "$job" || wait_status=1; done
+expect_eq "four parallel associations all succeed" "$wait_status" "0"
+storescu -xr -aet US_ROOM1 -aec STEATO_TEST 127.0.0.1 "$PORT" "$SHARED/OBXXXX1A_rle_2frame.dcm" 2>&1 || fail "RLE"
+storescu -xv -aet US_ROOM2 -aec STEATO_TEST 127.0.0.1 "$PORT" "$SHARED/US1_J2KR.dcm" 2>&1 || fail "JPEG 2000 lossless"
+storescu -xw -aet US_ROOM3 -aec STEATO_TEST 127.0.0.1 "$PORT" "$SHARED/US1_J2KI.dcm" 2>&1 || fail "JPEG 2000"
+# Each SOP instance (frame) once, however many associations carried it.
+expect_eq "every instance exactly once" "$(sql "SELECT COUNT(*) = COUNT(DISTINCT sopInstanceUID || '/' || frameNumber) FROM image")" "1"
+sent=$(for f in "${UNCOMPRESSED[@]}" "$SHARED"/*J2K*.dcm "$SHARED"/*rle*.dcm; do dcmdump +P 0008,0018 "$f"; done | sed 's/.*\[\(.*\)\].*/\1/' | sort -u | wc -l)
+expect_eq "every distinct instance sent is stored" "$(sql "SELECT COUNT(DISTINCT sopInstanceUID) FROM image")" "$sent"
+# An image instance without its pixel data is refused by the listener (C-STORE failure), logged once, nothing stored.
+cp "$SHARED/US1_UNCI.dcm" "$WORK/broken.dcm"
+dcmodify -nb -ea "(7fe0,0010)" -m "(0008,0018)=1.2.826.0.1.3680043.9.7433.3.1" "$WORK/broken.dcm" >/dev/null 2>&1 || fail "dcmodify"
+before=$(sql "SELECT COUNT(*) FROM image")
+out=$(storescu -v -aet BROKEN -aec STEATO_TEST 127.0.0.1 "$PORT" "$WORK/broken.dcm" 2>&1)
+expect_contains "the sender hears the refusal" "$out" "Received Store Response (Error: CannotUnderstand)"
+expect_eq "one logged line for it" "$(grep -c 'refused' "$WORK/listen.err")" "1"
+expect_eq "nothing stored from a broken file" "$(sql "SELECT COUNT(*) FROM image")" "$before"
+kill -TERM "$LISTENER"; wait "$LISTENER"; rc=$?
+expect_eq "SIGTERM: clean exit" "$rc" "0"
+expect_contains "summary" "$(cat "$WORK/listen.out")" "refused"
+expect_eq "nothing left in the spool" "$(ls -A "$WORK/db/incoming" | wc -l)" "0"
+echo "listener said:"; cat "$WORK/listen.err"
+finish
