@@ -19,6 +19,7 @@ public final class ReceivedInstances: @unchecked Sendable {
         public var duplicates = 0
         public var refused = 0
         public var newStudies = 0
+        public init() {}
     }
 
     private let importer: Importer

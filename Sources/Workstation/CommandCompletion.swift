@@ -5,7 +5,7 @@ import Foundation
 /// `:sort`, and a path (files and folders, `~` understood) after `:import`. Completes as far as every
 /// choice agrees, as a shell does, and gives the choices when there are several.
 enum CommandCompletion {
-    static let commands = ["import", "score", "filter", "sort", "theme", "help", "quit"]
+    static let commands = ["import", "score", "listen", "filter", "sort", "theme", "help", "quit"]
 
     static func complete(_ text: String) -> (text: String, choices: [String]) {
         guard let space = text.firstIndex(of: " ") else {

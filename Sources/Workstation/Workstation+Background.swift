@@ -20,7 +20,25 @@ extension Workstation {
             changed = true
         }
         if imports.running { changed = true }
-        return pollScoring() || changed
+        return pollScoring() || pollListener() || changed
+    }
+
+    /// New instances from the network: the worklist refreshes, the message line says what came.
+    func pollListener() -> Bool {
+        let l = listener.progress
+        guard l.generation != seenListenerGeneration else { return false }
+        let before = seenListenerCounts
+        seenListenerGeneration = l.generation
+        seenListenerCounts = l.counts
+        worklist.reload(store)
+        if study != nil { reloadStudy() }
+        if let problem = l.lastProblem, l.counts.refused > before.refused || !l.listening {
+            message = (problem, true)
+        } else if l.counts.newStudies > 0 {
+            let c = l.counts
+            message = ("\(c.newStudies) new stud\(c.newStudies == 1 ? "y" : "ies") received (\(c.instances) instance\(c.instances == 1 ? "" : "s"))", false)
+        }
+        return true
     }
 
     func pollScoring() -> Bool {

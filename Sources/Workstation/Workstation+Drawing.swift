@@ -91,6 +91,8 @@ extension Workstation {
         if p.running { left += " · scoring \(p.done + p.failed + 1)/\(p.total)…" }
         let i = importer.progress
         if i.running { left += " · importing \(i.done)/\(max(i.total, i.done)) images…" }
+        let l = listener.progress
+        if l.listening { left += " · listening \(l.aeTitle):\(l.port)" + (l.counts.newStudies > 0 ? " (\(l.counts.newStudies) new)" : "") }
         grid.put(" " + left, x: 0, y: y, role: .status)
         let hints = study == nil ? "Enter open  / filter  o sort  t triage  s score  ? help  q quit"
                                  : "1 2 3 0 tag  a accept  Space mark  s score  r review  Enter image  ? help  Esc back"

@@ -74,7 +74,7 @@ extension Workstation {
     }
 
     /// `:score [all]`, `:filter TEXT | grade>=N`, `:sort COLUMN`, `:theme NAME`, `:q`.
-    func run(command: String) {
+    public func run(command: String) {
         let words = command.split(separator: " ").map(String.init)
         guard let verb = words.first else { return }
         let rest = words.dropFirst().joined(separator: " ")
@@ -114,11 +114,23 @@ extension Workstation {
             }
             worklist.query.sort = sort
             worklist.reload(store)
+        case "listen":
+            // `:listen [PORT]` starts the DICOM listener, `:listen off` stops it.
+            if rest == "off" {
+                listener.stop(); message = ("listener stopping", false); return
+            }
+            let port = rest.isEmpty ? (listenSettings.listenPort ?? 11112) : UInt16(rest) ?? 0
+            guard port > 0 else { message = ("usage: :listen [PORT] | :listen off", true); return }
+            let title = listenSettings.listenAETitle ?? "STEATOSCOPE"
+            do {
+                try listener.start(port: port, aeTitle: title, allowedCallers: listenSettings.allowedCallers ?? [])
+                message = ("listening as \(title) on port \(port)", false)
+            } catch { message = ("\(error)", true) }
         case "theme":
             do { theme = try ThemeLibrary.load(rest); message = ("theme \(theme.name)", false) }
             catch { message = ("\(error)", true) }
         default:
-            message = ("unknown command ':\(verb)' (import, score, filter, sort, theme, q)", true)
+            message = ("unknown command ':\(verb)' (import, score, listen, filter, sort, theme, q)", true)
         }
     }
 

@@ -1,4 +1,5 @@
 import CaseStore
+import Casework
 import Foundation
 import TerminalGraphics
 import UltrasoundImaging
@@ -12,6 +13,12 @@ public final class Workstation {
     public internal(set) var wantsQuit = false
     public let scorer: BackgroundScorer
     public let importer: BackgroundImporter
+    /// The DICOM listener (`:listen`, `steato --listen`): studies arriving from scanners and PACS.
+    public let listener: BackgroundListener
+    var seenListenerGeneration = 0
+    var seenListenerCounts = ReceivedInstances.Counts()
+    /// Where `:listen` listens: the config file's port, AE title and allowed calling titles.
+    public var listenSettings = UserSettings()
 
     enum Overlay {
         case help(scroll: Int)
@@ -53,6 +60,7 @@ public final class Workstation {
         self.graphics = graphics
         scorer = BackgroundScorer(store: store, modelPath: modelPath)
         importer = BackgroundImporter(store: store)
+        listener = BackgroundListener(store: store)
         worklist.reload(store)
     }
 
@@ -72,6 +80,7 @@ public final class Workstation {
 
     /// Before the process ends: the study being scored or imported is finished, the rest dropped.
     public func finishBackgroundWork() {
+        listener.stopAndWait()
         importer.cancel()
         scorer.cancel()
     }

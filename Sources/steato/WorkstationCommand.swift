@@ -24,6 +24,8 @@ struct WorkstationCommand: ParsableCommand {
     @Option(help: "Theme name (\(ThemeLibrary.names().joined(separator: ", "))).", completion: .list(ThemeLibrary.names()))
     var theme: String?
     @Option(help: "Model for scoring (default: $STEATO_MODEL, else the shipped model).") var model: String?
+    @Flag(help: "Also receive studies over DICOM while open (as steato listen; port and AE title from the config file, else 11112 and STEATOSCOPE; :listen off stops it).")
+    var listen = false
 
     func run() throws {
         // Piped or redirected (`steato | less`, scripts): the worklist as a table, as `steato list` prints it.
@@ -63,6 +65,8 @@ struct WorkstationCommand: ParsableCommand {
         if plain { capabilities.colour = false }
         let workstation = Workstation(store: store, modelPath: ModelLocator.path(explicit: model),
                                       theme: chosenTheme, graphics: mode ?? capabilities.bestMode)
+        workstation.listenSettings = settings
+        if listen { workstation.run(command: "listen") }
         if let notice { workstation.notice(notice) }
         TerminalSession(workstation: workstation, capabilities: capabilities).run()
     }

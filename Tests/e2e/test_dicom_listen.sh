@@ -47,4 +47,23 @@ expect_eq "SIGTERM: clean exit" "$rc" "0"
 expect_contains "summary" "$(cat "$WORK/listen.out")" "refused"
 expect_eq "nothing left in the spool" "$(ls -A "$WORK/db/incoming" | wc -l)" "0"
 echo "listener said:"; cat "$WORK/listen.err"
+
+# The same inside the workstation: `steato --listen` shows what arrives and the worklist refreshes.
+SOCKET="steato-listen-$$"
+T() { tmux -L "$SOCKET" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT2=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'listen_aet = STEATO_WS\nlisten_port = %s\n' "$PORT2" >"$XDG_CONFIG_HOME/steatoscope/config"
+export STEATO_DB="$WORK/ws/cases.sqlite" STEATO_SAMPLES="$HERE/../../SampleStudies"
+T new-session -d -s ws -x 120 -y 30 "XDG_CONFIG_HOME='$XDG_CONFIG_HOME' STEATO_DB='$STEATO_DB' '$STEATO' --listen --graphics text"
+for _ in $(seq 100); do T capture-pane -p -t ws | grep -q "listening STEATO_WS:$PORT2" && break; sleep 0.1; done
+expect_contains "status line says it listens" "$(T capture-pane -p -t ws)" "listening STEATO_WS:$PORT2"
+storescu -aet US_ROOM1 -aec STEATO_WS 127.0.0.1 "$PORT2" "$SHARED/US1_UNCI.dcm" "$SHARED/gdcm-US-ALOKA-16.dcm" || fail "send to the workstation"
+for _ in $(seq 50); do T capture-pane -p -t ws | grep -q "2 new studies received" && break; sleep 0.1; done
+pane=$(T capture-pane -p -t ws)
+expect_contains "the message line" "$pane" "2 new studies received (2 instances)"
+expect_contains "the worklist refreshed" "$pane" "13US1"
+T send-keys -t ws q
+for _ in $(seq 50); do T has-session -t ws 2>/dev/null || break; sleep 0.1; done
+"$PY" -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0)' "$PORT2" || fail "the port is still open after quitting"
 finish
