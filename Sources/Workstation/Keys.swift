@@ -50,7 +50,7 @@ public enum KeyTable {
         KeyBinding(keys: [.enter], label: "Enter", help: "open the study / the image", context: .everywhere, action: .open),
         KeyBinding(keys: [.escape, .char("q")], label: "Esc q", help: "back (quit from the worklist)", context: .everywhere, action: .back),
         KeyBinding(keys: [.char("?")], label: "?", help: "this help", context: .everywhere, action: .help),
-        KeyBinding(keys: [.char(":")], label: ":", help: "command line: :import PATH, :score [all], :listen, :filter …, :sort …, :theme …, :q", context: .everywhere, action: .commandLine),
+        KeyBinding(keys: [.char(":")], label: ":", help: "command line: :import PATH, :score, :listen, :filter …, :sort …, :theme …, :q", context: .everywhere, action: .commandLine),
         KeyBinding(keys: [.char("n")], label: "n", help: "next match of the last / search", context: .everywhere, action: .nextMatch),
         KeyBinding(keys: [.char("N")], label: "N", help: "previous match of the last / search", context: .everywhere, action: .previousMatch),
         KeyBinding(keys: [.ctrl("l")], label: "^L", help: "redraw the screen", context: .everywhere, action: .redraw),
