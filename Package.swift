@@ -24,12 +24,14 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CChafa", pkgConfig: "chafa",
                        providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
 
         // DICOM through DCMTK (parsing, JPEG, JPEG-LS, RLE) and OpenJPEG (JPEG 2000), behind a C header.
         .target(name: "CDicom",
                 cxxSettings: [.unsafeFlags(["-I/usr/include/openjpeg-2.5", "-O2"])],
                 linkerSettings: ["dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimage", "dcmimgle",
-                                 "dcmdata", "oflog", "ofstd", "openjp2"].map { .linkedLibrary($0) }),
+                                 "dcmsr", "dcmdata", "oflog", "ofstd", "openjp2", "xml2"].map { .linkedLibrary($0) }),
         .target(name: "UltrasoundImaging", dependencies: ["CTurboJPEG", "CPNG", "CKernels", "CDicom"]),
         // DICOM networking (storage SCP, and SCU for find / move / get / store) through DCMTK's dcmnet.
         .target(name: "CDicomNet",
@@ -43,11 +45,13 @@ let package = Package(
         .target(name: "Scoring", dependencies: ["ModelCore", "UltrasoundImaging", "Evaluation", "CKernels"]),
         .target(name: "Evaluation", dependencies: ["UltrasoundImaging"]),
         .target(name: "TerminalGraphics", dependencies: ["CChafa"]),
+        // Documents for people: the PDF study report and the evaluation plots, drawn with Cairo.
+        .target(name: "Documents", dependencies: ["CCairo", "UltrasoundImaging"]),
         // Steatosis grades read from report text, by rules kept as a table.
         .target(name: "ReportText"),
         // The use cases on stored cases (score a study, adapt a scanner, evaluate, train from the
         // database): the one seam between the case database, the model and the front ends.
-        .target(name: "Casework", dependencies: ["CaseStore", "Scoring", "Evaluation", "UltrasoundImaging"],
+        .target(name: "Casework", dependencies: ["CaseStore", "Scoring", "Evaluation", "UltrasoundImaging", "Documents"],
                 plugins: ["SoftwareVersionPlugin"]),
         .plugin(name: "SoftwareVersionPlugin", capability: .buildTool()),
         .target(name: "Workstation", dependencies: ["Casework", "CaseStore", "UltrasoundImaging", "TerminalGraphics", "CNcursesw",

@@ -15,6 +15,8 @@ public struct DicomAcquisition: Codable, Sendable, Equatable {
     public var burned_in_annotation: String?
     public var series_instance_uid: String?
     public var sop_instance_uid: String?
+    /// Absent in rows imported before it was kept.
+    public var sop_class_uid: String?
     public var regions: [UltrasoundRegion]
 
     public init(_ m: DicomMetadata) {
@@ -22,7 +24,7 @@ public struct DicomAcquisition: Codable, Sendable, Equatable {
         frame_time_ms = m.frameTime; frames = m.frames
         transfer_syntax = m.transferSyntax; photometric = m.photometric
         burned_in_annotation = m.burnedInAnnotation
-        series_instance_uid = m.seriesInstanceUID; sop_instance_uid = m.sopInstanceUID
+        series_instance_uid = m.seriesInstanceUID; sop_instance_uid = m.sopInstanceUID; sop_class_uid = m.sopClassUID
         regions = m.regions
     }
 

@@ -14,7 +14,7 @@ struct Steato: ParsableCommand {
         discussion: "With no subcommand, opens the workstation on the case database (`steato list` prints the worklist).",
         version: "steato " + SoftwareVersion.current,
         subcommands: [WorkstationCommand.self, ListCommand.self, ImportCommand.self, ShowCommand.self, TagCommand.self, ExportCommand.self,
-                      ScoreCommand.self, EvalCommand.self, ListenCommand.self, AdaptCommand.self, CalibrateCommand.self, TrainCommand.self, LabelsCommand.self, SimulateCommand.self, FanCommand.self],
+                      ScoreCommand.self, ReportCommand.self, EvalCommand.self, ListenCommand.self, PullCommand.self, SendCommand.self, AdaptCommand.self, CalibrateCommand.self, TrainCommand.self, LabelsCommand.self, SimulateCommand.self, FanCommand.self],
         groupedSubcommands: [
             CommandGroup(name: "Developer", subcommands: [BenchCommand.self, FuzzDicomCommand.self]),
         ],

@@ -1,0 +1,191 @@
+// DCMTK's dcmsr and dcmdata behind dicom_write.h.
+#include "dicom_write.h"
+
+#include "dcmtk/config/osconfig.h"
+#include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmsr/dsrdoc.h"
+#include "dcmtk/dcmsr/codes/dcm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace {
+
+const char *orEmpty(const char *s) { return s ? s : ""; }
+bool given(const char *s) { return s != nullptr && *s != 0; }
+
+void setText(char *out, size_t size, const std::string &text) {
+    if (out == nullptr || size == 0) return;
+    size_t n = std::min(size - 1, text.size());
+    memcpy(out, text.data(), n);
+    out[n] = 0;
+}
+
+std::string today() {
+    OFString date;
+    DcmDate::getCurrentDate(date);
+    return date.c_str();
+}
+
+// Moves to a new content item below the current one (or after it), named by a code.
+void add(DSRDocumentTree &tree, DSRTypes::E_RelationshipType rel, DSRTypes::E_ValueType type, const DSRCodedEntryValue &name,
+         DSRTypes::E_AddMode mode) {
+    tree.addContentItem(rel, type, mode);
+    tree.getCurrentContentItem().setConceptName(name, OFFalse);
+}
+
+}  // namespace
+
+extern "C" {
+
+int steato_write_measurement_sr(const char *path, const SteatoStudyIdentity *s,
+                                const SteatoMeasurement *measurements, size_t measurement_count,
+                                const char *grade_code, const char *grade_meaning,
+                                const char *algorithm, const char *algorithm_version,
+                                const SteatoImageReference *images, size_t image_count,
+                                char *uid_out, size_t uid_size, char *error, size_t error_size) {
+    try {
+        DSRDocument doc(DSRTypes::DT_EnhancedSR);
+        if (given(s->study_uid)) doc.createNewSeriesInStudy(s->study_uid);
+        doc.setSpecificCharacterSetType(DSRTypes::CS_UTF8);
+        doc.setPatientID(orEmpty(s->patient_id));
+        if (given(s->patient_name)) doc.setPatientName(s->patient_name);
+        if (given(s->birth_date)) doc.setPatientBirthDate(s->birth_date);
+        if (given(s->sex)) doc.setPatientSex(s->sex);
+        if (given(s->study_date)) doc.setStudyDate(s->study_date);
+        if (given(s->accession)) doc.setAccessionNumber(s->accession);
+        if (given(s->study_id)) doc.setStudyID(s->study_id);
+        if (given(s->study_description)) doc.setStudyDescription(s->study_description);
+        doc.setSeriesDescription("Steatoscope liver steatosis score");
+        doc.setManufacturer("Steatoscope");
+        doc.setSeriesNumber("9001");
+
+        DSRDocumentTree &tree = doc.getTree();
+        add(tree, DSRTypes::RT_isRoot, DSRTypes::VT_Container, DSRCodedEntryValue("126000", "DCM", "Imaging Measurement Report"), DSRTypes::AM_afterCurrent);
+        add(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, DSRCodedEntryValue("121049", "DCM", "Language of Content Item and Descendants"), DSRTypes::AM_belowCurrent);
+        tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("en-US", "RFC5646", "English (United States)"), OFFalse);
+        // Who measured (TID 4019 Algorithm Identification): the model and the steato build.
+        add(tree, DSRTypes::RT_hasObsContext, DSRTypes::VT_Text, DSRCodedEntryValue("111001", "DCM", "Algorithm Name"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setStringValue(orEmpty(algorithm), OFFalse);
+        add(tree, DSRTypes::RT_hasObsContext, DSRTypes::VT_Text, DSRCodedEntryValue("111003", "DCM", "Algorithm Version"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setStringValue(orEmpty(algorithm_version), OFFalse);
+        add(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, DSRCodedEntryValue("121058", "DCM", "Procedure reported"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("45036003", "SCT", "Ultrasonography of abdomen"), OFFalse);
+        // The image library: what was measured.
+        add(tree, DSRTypes::RT_contains, DSRTypes::VT_Container, DSRCodedEntryValue("111028", "DCM", "Image Library"), DSRTypes::AM_afterCurrent);
+        if (image_count > 0) {
+            add(tree, DSRTypes::RT_contains, DSRTypes::VT_Container, DSRCodedEntryValue("126200", "DCM", "Image Library Group"), DSRTypes::AM_belowCurrent);
+            for (size_t i = 0; i < image_count; i++) {
+                tree.addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Image, i == 0 ? DSRTypes::AM_belowCurrent : DSRTypes::AM_afterCurrent);
+                tree.getCurrentContentItem().setImageReference(DSRImageReferenceValue(images[i].sop_class, images[i].sop_instance), OFFalse);
+            }
+            tree.goUp();
+            tree.goUp();
+        }
+        // The measurements.
+        add(tree, DSRTypes::RT_contains, DSRTypes::VT_Container, DSRCodedEntryValue("126010", "DCM", "Imaging Measurements"), DSRTypes::AM_afterCurrent);
+        add(tree, DSRTypes::RT_contains, DSRTypes::VT_Container, DSRCodedEntryValue("125007", "DCM", "Measurement Group"), DSRTypes::AM_belowCurrent);
+        add(tree, DSRTypes::RT_hasObsContext, DSRTypes::VT_Text, DSRCodedEntryValue("112039", "DCM", "Tracking Identifier"), DSRTypes::AM_belowCurrent);
+        tree.getCurrentContentItem().setStringValue("Liver steatosis score", OFFalse);
+        add(tree, DSRTypes::RT_hasObsContext, DSRTypes::VT_UIDRef, DSRCodedEntryValue("112040", "DCM", "Tracking Unique Identifier"), DSRTypes::AM_afterCurrent);
+        char uid[100];
+        tree.getCurrentContentItem().setStringValue(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT), OFFalse);
+        add(tree, DSRTypes::RT_contains, DSRTypes::VT_Code, DSRCodedEntryValue("121071", "DCM", "Finding"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("197321007", "SCT", "Steatosis of liver"), OFFalse);
+        add(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, DSRCodedEntryValue("363698007", "SCT", "Finding Site"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("10200004", "SCT", "Liver"), OFFalse);
+        add(tree, DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code, DSRCodedEntryValue("370129005", "SCT", "Measurement Method"), DSRTypes::AM_afterCurrent);
+        tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("STEATO-CNN", "99STEATO", "Deep learning on B-mode images"), OFFalse);
+        for (size_t i = 0; i < measurement_count; i++) {
+            const SteatoMeasurement &m = measurements[i];
+            add(tree, DSRTypes::RT_contains, DSRTypes::VT_Num, DSRCodedEntryValue(m.code, "99STEATO", m.meaning), DSRTypes::AM_afterCurrent);
+            char number[32];
+            snprintf(number, sizeof number, "%.3f", m.value);
+            tree.getCurrentContentItem().setNumericValue(DSRNumericMeasurementValue(number, DSRCodedEntryValue(m.unit, "UCUM", m.unit_meaning)), OFFalse);
+            for (size_t k = 0; k < image_count; k++) {
+                tree.addContentItem(DSRTypes::RT_inferredFrom, DSRTypes::VT_Image, k == 0 ? DSRTypes::AM_belowCurrent : DSRTypes::AM_afterCurrent);
+                tree.getCurrentContentItem().setImageReference(DSRImageReferenceValue(images[k].sop_class, images[k].sop_instance), OFFalse);
+            }
+            if (image_count > 0) tree.goUp();
+        }
+        if (given(grade_code)) {
+            add(tree, DSRTypes::RT_contains, DSRTypes::VT_Code, DSRCodedEntryValue("STEATO-GRADE", "99STEATO", "Steatosis grade"), DSRTypes::AM_afterCurrent);
+            tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue(grade_code, "SCT", orEmpty(grade_meaning)), OFFalse);
+        }
+        doc.completeDocument();
+        DcmFileFormat file;
+        OFCondition status = doc.write(*file.getDataset());
+        if (status.good()) status = file.saveFile(path, EXS_LittleEndianExplicit);
+        if (status.bad()) {
+            setText(error, error_size, std::string(path) + ": " + status.text());
+            return 0;
+        }
+        OFString sop;
+        doc.getSOPInstanceUID(sop);
+        setText(uid_out, uid_size, sop.c_str());
+        return 1;
+    } catch (const std::exception &e) {
+        setText(error, error_size, std::string("cannot write the SR: ") + e.what());
+    } catch (...) {
+        setText(error, error_size, "cannot write the SR");
+    }
+    return 0;
+}
+
+int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s, const uint8_t *pdf, size_t pdf_size,
+                                  const char *title, char *uid_out, size_t uid_size, char *error, size_t error_size) {
+    try {
+        DcmFileFormat file;
+        DcmDataset *d = file.getDataset();
+        char uid[100];
+        std::string study = given(s->study_uid) ? s->study_uid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
+        std::string series = dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT);
+        std::string instance = dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT);
+        std::string date = today();
+        d->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+        d->putAndInsertString(DCM_SOPClassUID, UID_EncapsulatedPDFStorage);
+        d->putAndInsertString(DCM_SOPInstanceUID, instance.c_str());
+        d->putAndInsertString(DCM_StudyInstanceUID, study.c_str());
+        d->putAndInsertString(DCM_SeriesInstanceUID, series.c_str());
+        d->putAndInsertString(DCM_PatientID, orEmpty(s->patient_id));
+        d->putAndInsertString(DCM_PatientName, orEmpty(s->patient_name));
+        d->putAndInsertString(DCM_PatientBirthDate, orEmpty(s->birth_date));
+        d->putAndInsertString(DCM_PatientSex, orEmpty(s->sex));
+        d->putAndInsertString(DCM_StudyDate, given(s->study_date) ? s->study_date : date.c_str());
+        d->putAndInsertString(DCM_StudyTime, "");
+        d->putAndInsertString(DCM_AccessionNumber, orEmpty(s->accession));
+        d->putAndInsertString(DCM_StudyID, orEmpty(s->study_id));
+        d->putAndInsertString(DCM_ReferringPhysicianName, "");
+        d->putAndInsertString(DCM_StudyDescription, orEmpty(s->study_description));
+        d->putAndInsertString(DCM_Modality, "DOC");
+        d->putAndInsertString(DCM_SeriesNumber, "9002");
+        d->putAndInsertString(DCM_InstanceNumber, "1");
+        d->putAndInsertString(DCM_ConversionType, "WSD");
+        d->putAndInsertString(DCM_Manufacturer, "Steatoscope");
+        d->putAndInsertString(DCM_ContentDate, date.c_str());
+        d->putAndInsertString(DCM_AcquisitionDateTime, (date + "000000").c_str());
+        d->putAndInsertString(DCM_BurnedInAnnotation, "YES");
+        d->putAndInsertString(DCM_DocumentTitle, orEmpty(title));
+        d->insertEmptyElement(DCM_ConceptNameCodeSequence);
+        d->putAndInsertString(DCM_MIMETypeOfEncapsulatedDocument, "application/pdf");
+        // An even length: one zero byte pads an odd-length PDF, as the standard allows.
+        std::vector<Uint8> bytes(pdf, pdf + pdf_size);
+        if (bytes.size() % 2) bytes.push_back(0);
+        d->putAndInsertUint8Array(DCM_EncapsulatedDocument, bytes.data(), bytes.size());
+        OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
+        if (status.bad()) {
+            setText(error, error_size, std::string(path) + ": " + status.text());
+            return 0;
+        }
+        setText(uid_out, uid_size, instance);
+        return 1;
+    } catch (const std::exception &e) {
+        setText(error, error_size, std::string("cannot write the Encapsulated PDF: ") + e.what());
+    } catch (...) {
+        setText(error, error_size, "cannot write the Encapsulated PDF");
+    }
+    return 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,40 @@
+#ifndef STEATO_DICOM_WRITE_H
+#define STEATO_DICOM_WRITE_H
+// Writing DICOM result instances through DCMTK (dcmsr, dcmdata): the study's measurement report
+// as a Structured Report and the PDF report as an Encapsulated PDF. Failures come back as a reason.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The patient and study the result belongs to (NULL or "" when unknown). Dates as YYYYMMDD.
+typedef struct {
+    const char *patient_id, *patient_name, *birth_date, *sex;
+    const char *study_uid, *study_date, *accession, *study_id, *study_description;
+} SteatoStudyIdentity;
+
+typedef struct { const char *sop_class, *sop_instance; } SteatoImageReference;
+
+/// One measurement: a private code in the 99STEATO scheme, its meaning, value and UCUM unit.
+typedef struct { const char *code, *meaning; double value; const char *unit, *unit_meaning; } SteatoMeasurement;
+
+/// A TID 1500 Imaging Measurement Report (Enhanced SR): the finding "steatosis of liver", the
+/// measurements, the grade as a coded value (SNOMED CT: normal, mild, moderate, severe; NULL when
+/// none), the algorithm's name and version, and the images it was inferred from.
+int steato_write_measurement_sr(const char *path, const SteatoStudyIdentity *study,
+                                const SteatoMeasurement *measurements, size_t measurement_count,
+                                const char *grade_code, const char *grade_meaning,
+                                const char *algorithm, const char *algorithm_version,
+                                const SteatoImageReference *images, size_t image_count,
+                                char *uid_out, size_t uid_size, char *error, size_t error_size);
+
+/// An Encapsulated PDF instance (modality DOC) in the same study.
+int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *study, const uint8_t *pdf, size_t pdf_size,
+                                  const char *title, char *uid_out, size_t uid_size, char *error, size_t error_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

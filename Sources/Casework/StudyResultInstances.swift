@@ -1,0 +1,42 @@
+import CaseStore
+import Foundation
+import UltrasoundImaging
+
+/// A scored study's result as DICOM instances for the PACS: the measurement report (SR) referencing
+/// the scored images, and the PDF report encapsulated, both in the study the images came from.
+public enum StudyResultInstances {
+    public struct Files: Sendable { public var sr: String; public var pdf: String }
+
+    public static func write(store: CaseStore, studyId: Int64, pdf pdfPath: String, srPath: String, pdfInstancePath: String) throws -> Files {
+        let d = try store.detail(studyId: studyId)
+        guard let s = d.studyScore else { throw StudyReportContent.NotScored(description: "study \(d.study.studyKey) is not scored") }
+        var study = DicomResultWriter.Study()
+        study.patientId = d.patient.patientKey; study.patientName = d.patient.name; study.birthDate = d.patient.birthDate
+        study.sex = d.patient.sex; study.studyInstanceUID = d.study.studyInstanceUID; study.studyDate = d.study.studyDate
+        study.accession = d.study.accession; study.studyId = d.study.studyKey; study.description = d.study.description
+        var measurements: [DicomResultWriter.Measurement] = []
+        if let score = s.score {
+            measurements.append(.init(code: "STEATO-SCORE", meaning: "Steatosis score (expected grade 0-3)", value: score, unit: "{score}", unitMeaning: "score"))
+        }
+        if let sd = s.scoreSd {
+            measurements.append(.init(code: "STEATO-SCORE-SD", meaning: "Steatosis score standard deviation", value: sd, unit: "{score}", unitMeaning: "score"))
+        }
+        if let fat = s.fatPct {
+            measurements.append(.init(code: "STEATO-FAT", meaning: "Estimated liver fat fraction", value: fat, unit: "%", unitMeaning: "percent"))
+        }
+        // The scored images that came as DICOM instances (a JPEG or PNG has no SOP instance to point at).
+        let images = d.images.compactMap { image -> DicomResultWriter.ImageReference? in
+            guard let sop = image.sopInstanceUID, d.imageScores[image.id!]?.score != nil else { return nil }
+            let acquisition = DicomAcquisition(json: image.acquisition)
+            let sopClass = acquisition?.sop_class_uid ?? ((acquisition?.frames ?? 1) > 1 ? "1.2.840.10008.5.1.4.1.1.3.1" : "1.2.840.10008.5.1.4.1.1.6.1")
+            return .init(sopClass: sopClass, sopInstance: sop)
+        }
+        var seen = Set<String>()
+        let unique = images.filter { seen.insert($0.sopInstance).inserted }
+        try DicomResultWriter.measurementReport(path: srPath, study: study, measurements: measurements, grade: s.grade,
+                                                algorithm: s.modelName, version: s.software ?? SoftwareVersion.current, images: unique)
+        guard let bytes = FileManager.default.contents(atPath: pdfPath) else { throw CaseStoreError.invalid("\(pdfPath): cannot read the PDF") }
+        try DicomResultWriter.encapsulatedPDF(path: pdfInstancePath, study: study, pdf: [UInt8](bytes), title: "Liver steatosis ultrasound score")
+        return Files(sr: srPath, pdf: pdfInstancePath)
+    }
+}
