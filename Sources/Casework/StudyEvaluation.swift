@@ -1,5 +1,6 @@
 import CaseStore
 import Evaluation
+import Documents
 import Foundation
 import UltrasoundImaging
 
@@ -51,30 +52,61 @@ public struct StudyEvaluation {
         String(decoding: try! JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self)
     }
 
-    /// Writes ROC curves per threshold (model and baselines) and Bland–Altman between scanners as PNG files.
+    /// Writes ROC curves per threshold (model and baselines, with 95 % bands on sensitivity) and
+    /// Bland–Altman between scanners (with confidence bands on the bias and limits) as PNG files.
     public func writePlots(folder: String) throws {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         catch { throw PlotError(description: "\(folder): cannot create the folder") }
-        var images: [(String, PixelImage)] = []
-        for (k, name) in [(1, "mild"), (2, "moderate"), (3, "severe")] {
-            var series = [Plots.Series(name: "model", scores: rows.map(\.score), truth: rows.map { $0.grade >= k }, colour: RGB(200, 40, 40))]
-            for (label, key, colour) in [("CAP", \EvaluationRow.cap, RGB(40, 90, 200)), ("HRI", \EvaluationRow.hri, RGB(40, 160, 60)),
-                                         ("attenuation", \EvaluationRow.attenuation, RGB(150, 80, 180))] {
-                let paired = rows.filter { $0[keyPath: key] != nil }
-                if paired.count >= 4 {
-                    series.append(Plots.Series(name: label, scores: paired.map { $0[keyPath: key]! }, truth: paired.map { $0.grade >= k }, colour: colour))
+        do {
+            for (k, name) in [(1, "mild"), (2, "moderate"), (3, "severe")] {
+                var curves: [Plots.Curve] = []
+                let sources: [(String, KeyPath<EvaluationRow, Double?>?, Plots.Colour)] = [
+                    ("model", nil, Plots.Colour(0.8, 0.15, 0.15)), ("CAP", \EvaluationRow.cap, Plots.Colour(0.15, 0.35, 0.8)),
+                    ("HRI", \EvaluationRow.hri, Plots.Colour(0.15, 0.6, 0.25)), ("attenuation", \EvaluationRow.attenuation, Plots.Colour(0.6, 0.3, 0.7))]
+                for (label, key, colour) in sources {
+                    let paired = key.map { key in rows.filter { $0[keyPath: key] != nil } } ?? rows
+                    guard paired.count >= 4 else { continue }
+                    let scores = paired.map { row in key.map { row[keyPath: $0]! } ?? row.score }
+                    guard var curve = Self.curve(label, colour, scores: scores, truth: paired.map { $0.grade >= k }) else { continue }
+                    if key != nil { curve.band = [] }   // the model's band only: four would hide the curves
+                    curves.append(curve)
                 }
+                try Plots.roc(path: folder + "/roc-\(name).png", title: "ROC, " + (k == 3 ? "severe" : "≥ \(name)"), curves: curves)
             }
-            images.append(("roc-\(name).png", Plots.roc(title: "ROC \(k == 3 ? "severe" : ">= " + name)", series: series)))
-        }
-        let (a, b) = Self.scannerPairs(rows)
-        if let ba = Plots.blandAltman(title: "Between scanners", a, b) { images.append(("bland-altman-scanners.png", ba)) }
-        for (file, image) in images {
-            let path = folder + "/" + file
-            guard FileManager.default.createFile(atPath: path, contents: Data(try PNGCodec.encode(image))) else {
-                throw PlotError(description: "\(path): cannot write")
+            let (a, b) = Self.scannerPairs(rows)
+            if a.count > 2 {
+                try Plots.blandAltman(path: folder + "/bland-altman-scanners.png", title: "Between scanners (same patients)",
+                                      means: zip(a, b).map { ($0 + $1) / 2 }, differences: zip(a, b).map { $0 - $1 })
             }
+        } catch { throw PlotError(description: "\(error)") }
+    }
+
+    /// An empirical ROC curve with a Wilson 95 % interval on the sensitivity at each step.
+    static func curve(_ name: String, _ colour: Plots.Colour, scores: [Double], truth: [Bool]) -> Plots.Curve? {
+        let positives = Double(truth.filter { $0 }.count), negatives = Double(truth.count) - positives
+        guard positives > 0, negatives > 0, let roc = ROC.analyse(scores: scores, truth: truth) else { return nil }
+        var points: [(Double, Double)] = [(0, 0)]
+        var band: [(x: Double, low: Double, high: Double)] = []
+        for cut in Set(scores).sorted(by: >) {
+            let tp = Double(zip(scores, truth).filter { $0.1 && $0.0 >= cut }.count)
+            let fp = Double(zip(scores, truth).filter { !$0.1 && $0.0 >= cut }.count)
+            let x = fp / negatives, (low, high) = wilson(tp, positives)
+            if let last = points.last { band.append((x, wilson(last.1 * positives, positives).0, wilson(last.1 * positives, positives).1)) }
+            points.append((x, tp / positives))
+            band.append((x, low, high))
         }
+        points.append((1, 1))
+        band.append((1, wilson(positives, positives).0, 1))
+        let legend = String(format: "%@ %.3f (%.2f–%.2f)", name, roc.auc, roc.lower, roc.upper)
+        return Plots.Curve(name: name, colour: colour, points: points, band: band, legend: legend)
+    }
+
+    /// Wilson score interval (95 %) for k successes of n.
+    static func wilson(_ k: Double, _ n: Double) -> (Double, Double) {
+        guard n > 0 else { return (0, 1) }
+        let z = 1.96, p = k / n, d = 1 + z * z / n
+        let centre = (p + z * z / (2 * n)) / d, half = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / d
+        return (max(0, centre - half), min(1, centre + half))
     }
 
     /// Between scanners: the scores of one patient's studies on two scanners (first two by scanner name).
