@@ -188,4 +188,37 @@ int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s
     return 0;
 }
 
+int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *s, const char *sop_instance_uid,
+                               const uint8_t *pixels, uint16_t width, uint16_t height, char *error, size_t error_size) {
+    try {
+        DcmFileFormat file;
+        DcmDataset *d = file.getDataset();
+        char uid[100];
+        d->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundImageStorage);
+        d->putAndInsertString(DCM_SOPInstanceUID, sop_instance_uid);
+        d->putAndInsertString(DCM_StudyInstanceUID, given(s->study_uid) ? s->study_uid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
+        d->putAndInsertString(DCM_SeriesInstanceUID, dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
+        d->putAndInsertString(DCM_PatientID, orEmpty(s->patient_id));
+        d->putAndInsertString(DCM_PatientName, orEmpty(s->patient_name));
+        d->putAndInsertString(DCM_StudyDate, orEmpty(s->study_date));
+        d->putAndInsertString(DCM_AccessionNumber, orEmpty(s->accession));
+        d->putAndInsertString(DCM_Modality, "US");
+        d->putAndInsertUint16(DCM_Rows, height);
+        d->putAndInsertUint16(DCM_Columns, width);
+        d->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+        d->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+        d->putAndInsertUint16(DCM_BitsAllocated, 8);
+        d->putAndInsertUint16(DCM_BitsStored, 8);
+        d->putAndInsertUint16(DCM_HighBit, 7);
+        d->putAndInsertUint16(DCM_PixelRepresentation, 0);
+        d->putAndInsertUint8Array(DCM_PixelData, pixels, (unsigned long)width * height);
+        OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
+        if (status.bad()) { setText(error, error_size, std::string(path) + ": " + status.text()); return 0; }
+        return 1;
+    } catch (...) {
+        setText(error, error_size, "cannot write the image instance");
+        return 0;
+    }
+}
+
 }  // extern "C"

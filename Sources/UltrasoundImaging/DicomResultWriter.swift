@@ -59,6 +59,16 @@ public enum DicomResultWriter {
         }
     }
 
+    /// An uncompressed 8-bit grey Ultrasound Image Storage instance (benchmarks and tests).
+    public static func greyImage(path: String, study: Study, sopInstanceUID: String, image: PixelImage) throws {
+        precondition(image.channels == 1, "a grey image")
+        try withIdentity(study) { identity in
+            var error = [CChar](repeating: 0, count: 512)
+            guard steato_write_grey_us_image(path, &identity, sopInstanceUID, image.pixels, UInt16(image.width), UInt16(image.height),
+                                             &error, error.count) != 0 else { throw ImageError.dicom(cText(error)) }
+        }
+    }
+
     /// DICOM DA from an ISO date.
     static func da(_ iso: String?) -> String? { iso.map { $0.replacingOccurrences(of: "-", with: "") } }
 

@@ -34,6 +34,11 @@ int steato_write_measurement_sr(const char *path, const SteatoStudyIdentity *stu
 int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *study, const uint8_t *pdf, size_t pdf_size,
                                   const char *title, char *uid_out, size_t uid_size, char *error, size_t error_size);
 
+/// An 8-bit grey Ultrasound Image Storage instance (uncompressed), for benchmarks and tests that need
+/// many distinct instances of one study.
+int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *study, const char *sop_instance_uid,
+                               const uint8_t *pixels, uint16_t width, uint16_t height, char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif
