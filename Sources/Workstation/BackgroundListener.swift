@@ -37,10 +37,12 @@ public final class BackgroundListener: @unchecked Sendable {
             self?.update { p in
                 p.counts = received.counts
                 if case let .refused(reason) = outcome { p.lastProblem = "\(caller): instance \(sop) refused: \(reason)" }
+                if case let .failed(reason) = outcome { p.lastProblem = "\(caller): instance \(sop) not stored: \(reason)" }
             }
             switch outcome {
             case .stored, .duplicate: return .stored
             case .refused: return .cannotUnderstand
+            case .failed: return .outOfResources
             }
         }
         self.listener = listener

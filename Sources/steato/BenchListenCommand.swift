@@ -60,8 +60,11 @@ struct BenchListenCommand: ParsableCommand {
         let received = ReceivedInstances(store: store)
         let port = try freePort()
         let listener = try DicomListener(port: port, aeTitle: "BENCH", spool: folder + "/incoming", maxAssociations: associations) { path, _, _ in
-            if case .refused = received.receive(path: path) { return .cannotUnderstand }
-            return .stored
+            switch received.receive(path: path) {
+            case .stored, .duplicate: return .stored
+            case .refused: return .cannotUnderstand
+            case .failed: return .outOfResources
+            }
         }
         let thread = Thread { try? listener.run() }
         thread.start()

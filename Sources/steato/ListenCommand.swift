@@ -46,6 +46,9 @@ struct ListenCommand: ParsableCommand {
                 case let .refused(reason):
                     printError("\(caller): instance \(sop) refused: \(reason)")
                     return .cannotUnderstand
+                case let .failed(reason):
+                    printError("\(caller): instance \(sop) not stored, the sender may try again: \(reason)")
+                    return .outOfResources
                 }
             }
         } catch { throw fail(error) }

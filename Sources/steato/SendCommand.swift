@@ -95,7 +95,7 @@ struct PullCommand: ParsableCommand {
                     switch received.receive(path: path) {
                     case .stored: stored += 1
                     case .duplicate: duplicates += 1
-                    case let .refused(reason):
+                    case let .refused(reason), let .failed(reason):
                         refused += 1
                         progress.clear()
                         printError("steato: \(peer): an instance of study \(s.accession.isEmpty ? s.studyInstanceUID : s.accession) refused: \(reason)")
