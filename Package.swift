@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "ModelCore", "UltrasoundImaging", "Phantom"]),
         .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),
-        .testTarget(name: "WorkstationTests", dependencies: ["Workstation", "CaseStore", "TerminalGraphics", "UltrasoundImaging",
+        .testTarget(name: "WorkstationTests", dependencies: ["Workstation", "CaseStore", "TerminalGraphics", "UltrasoundImaging", "DicomNetwork",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "UltrasoundImaging"]),
         .testTarget(name: "ReportTextTests", dependencies: ["ReportText"]),

@@ -1,4 +1,5 @@
 import CaseStore
+import DicomNetwork
 import Foundation
 import GRDB
 import Testing
@@ -379,4 +380,21 @@ import UltrasoundImaging
     #expect(throws: ThemeError.self) { try UserSettings.parse("graphics = pixels", file: "config") }
     do { _ = try UserSettings.parse("theme = light\ncolour = on", file: "/home/x/.config/steatoscope/config"); Issue.record("accepted") }
     catch { #expect("\(error)".contains("/home/x/.config/steatoscope/config: line 2")) }
+}
+
+@Test func theConfigFileGivesTheListenersTitlePortAndCallers() throws {
+    let s = try UserSettings.parse("listen_aet = US_READER\nlisten_port = 4242\nallowed_callers = US_ROOM1, PACS ,CT\n", file: "config")
+    #expect(s.listenAETitle == "US_READER" && s.listenPort == 4242 && s.allowedCallers == ["US_ROOM1", "PACS", "CT"])
+    for bad in ["listen_port = 0", "listen_port = 70000", "listen_aet = A_TITLE_LONGER_THAN_16", "allowed_callers = ,", "listen_aet = BACK\\SLASH"] {
+        do { _ = try UserSettings.parse(bad, file: "config"); Issue.record("accepted: \(bad)") }
+        catch { #expect("\(error)".hasPrefix("config: line 1")) }
+    }
+}
+
+@Test func dicomPeersAreTitleAtHostColonPort() {
+    #expect(DicomPeer("ORTHANC@127.0.0.1:4242") == DicomPeer(aeTitle: "ORTHANC", host: "127.0.0.1", port: 4242))
+    #expect(DicomPeer("PACS@pacs.example.org:104")?.host == "pacs.example.org")
+    for bad in ["ORTHANC", "ORTHANC@host", "@host:104", "ORTHANC@:104", "ORTHANC@host:0", "ORTHANC@host:99999", "TOO_LONG_A_TITLE_X@h:104"] {
+        #expect(DicomPeer(bad) == nil, "accepted \(bad)")
+    }
 }
