@@ -40,7 +40,9 @@ public enum ScannerCalibrationFit {
         var after = [Double](repeating: 0, count: scores.count)
         for fold in 0..<5 {
             let test = scores.indices.filter { $0 % 5 == fold }, train = scores.indices.filter { $0 % 5 != fold }
-            let c = ScoreCalibration.fit(scores: train.map { scores[$0] }, grades: train.map { grades[$0] }, fat: train.map { fat[$0] })
+            // A fold fits on four fifths of the studies, fewer than the stored map needs: its own floor.
+            let c = ScoreCalibration.fit(scores: train.map { scores[$0] }, grades: train.map { grades[$0] }, fat: train.map { fat[$0] },
+                                         minimum: 8)
             for i in test { after[i] = c?.apply(scores[i]) ?? scores[i] }
         }
         func agreement(_ values: [Double]) -> (Double, Double) {

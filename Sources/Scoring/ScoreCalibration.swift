@@ -25,8 +25,9 @@ public struct ScoreCalibration: Sendable, Codable, Equatable {
     public static let minimumStudies = 20
 
     /// Fits on study scores and reference grades (and fat % where known); nil with too few studies.
-    public static func fit(scores: [Double], grades: [Int], fat: [Double?]) -> ScoreCalibration? {
-        guard scores.count >= minimumStudies, Set(grades).count >= 2 else { return nil }
+    /// `minimum` is for the stored map; cross-validation folds fit on fewer (four fifths of them).
+    public static func fit(scores: [Double], grades: [Int], fat: [Double?], minimum: Int = minimumStudies) -> ScoreCalibration? {
+        guard scores.count >= minimum, Set(grades).count >= 2 else { return nil }
         guard let map = FatCalibration.fit(scores: scores, fat: grades.map(Double.init), knots: 8) else { return nil }
         let withFat = fat.indices.filter { fat[$0] != nil }
         let fatMap = withFat.count >= minimumStudies ? FatCalibration.fit(scores: withFat.map { scores[$0] }, fat: withFat.map { fat[$0]! }) : nil

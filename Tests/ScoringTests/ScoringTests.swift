@@ -313,6 +313,8 @@ import UltrasoundImaging
         // Too few studies, or one grade only: no map.
         #expect(ScoreCalibration.fit(scores: Array(scores.prefix(10)), grades: Array(grades.prefix(10)), fat: Array(repeating: nil, count: 10)) == nil)
         #expect(ScoreCalibration.fit(scores: scores, grades: grades.map { _ in 1 }, fat: grades.map { _ in nil }) == nil)
+        // A cross-validation fold of a small site (four fifths of 23 studies) still fits, on its own floor.
+        #expect(ScoreCalibration.fit(scores: Array(scores.prefix(18)), grades: Array(grades.prefix(18)), fat: Array(repeating: nil, count: 18), minimum: 8) != nil)
     }
 
     @Test func aCalibratedResultReadsOnTheScannersScale() throws {
