@@ -73,6 +73,7 @@ public final class DicomFile: @unchecked Sendable {
         guard steato_dicom_frame(handle, index, &raw, raw.count, &error, error.count) != 0 else {
             throw ImageError.dicom("frame \(index + 1): " + cText(error))
         }
+        if let image = eightBitFastPath(raw) { return image }
         let samples = Self.samples(raw, bitsAllocated: pixels.bits_allocated, bitsStored: pixels.bits_stored,
                                    signed: pixels.pixel_representation == 1)
         let n = width * height
@@ -109,6 +110,36 @@ public final class DicomFile: @unchecked Sendable {
             return PixelImage(width: width, height: height, channels: 3, pixels: rgb)
         default:
             throw ImageError.dicom("photometric interpretation \(photometric) with \(pixels.samples) samples per pixel is not supported")
+        }
+    }
+
+    /// Plain 8-bit unsigned grey, RGB and YBR_FULL straight from the bytes (the common case, and the
+    /// one a listener receives by the hundred): no per-sample conversion. nil for everything else.
+    private func eightBitFastPath(_ raw: [UInt8]) -> PixelImage? {
+        guard pixels.bits_allocated == 8, pixels.bits_stored == 8, pixels.pixel_representation == 0 else { return nil }
+        let n = width * height
+        switch (photometric, pixels.samples) {
+        case ("MONOCHROME2", 1) where raw.count >= n:
+            return PixelImage(width: width, height: height, channels: 1, pixels: raw.count == n ? raw : Array(raw.prefix(n)))
+        case ("MONOCHROME1", 1) where raw.count >= n:
+            return PixelImage(width: width, height: height, channels: 1, pixels: raw.prefix(n).map { 255 - $0 })
+        case ("RGB", 3) where raw.count >= 3 * n, ("YBR_FULL", 3) where raw.count >= 3 * n:
+            var rgb = [UInt8](repeating: 0, count: 3 * n)
+            let planar = pixels.planar_configuration == 1, ybr = photometric == "YBR_FULL"
+            raw.withUnsafeBufferPointer { src in rgb.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<n {
+                    let a = planar ? src[i] : src[3 * i], b = planar ? src[n + i] : src[3 * i + 1], c = planar ? src[2 * n + i] : src[3 * i + 2]
+                    if ybr {
+                        let (r, g, bl) = Self.ybrToRGB(Int(a), Int(b), Int(c))
+                        dst[3 * i] = r; dst[3 * i + 1] = g; dst[3 * i + 2] = bl
+                    } else {
+                        dst[3 * i] = a; dst[3 * i + 1] = b; dst[3 * i + 2] = c
+                    }
+                }
+            } }
+            return PixelImage(width: width, height: height, channels: 3, pixels: rgb)
+        default:
+            return nil
         }
     }
 

@@ -22,11 +22,24 @@ public struct SHA256 {
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
+        // Whole blocks straight from contiguous input; only a tail waits in the buffer.
+        let direct: Void? = bytes.withContiguousStorageIfAvailable { input in
+            var offset = 0
+            if !buffer.isEmpty {
+                let take = min(64 - buffer.count, input.count)
+                buffer.append(contentsOf: input[0..<take])
+                offset = take
+                if buffer.count == 64 { let block = buffer; block.withUnsafeBufferPointer { compress($0, at: 0) }; buffer.removeAll(keepingCapacity: true) }
+            }
+            while input.count - offset >= 64 { compress(input, at: offset); offset += 64 }
+            buffer.append(contentsOf: input[offset...])
+        }
+        guard direct == nil else { return }
         buffer.append(contentsOf: bytes)
         var offset = 0
-        while buffer.count - offset >= 64 {
-            compress(buffer, at: offset)
-            offset += 64
+        let pending = buffer
+        pending.withUnsafeBufferPointer { all in
+            while all.count - offset >= 64 { compress(all, at: offset); offset += 64 }
         }
         if offset > 0 { buffer.removeFirst(offset) }
     }
@@ -37,8 +50,11 @@ public struct SHA256 {
         while (buffer.count + tail.count) % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         buffer.append(contentsOf: tail)
-        var offset = 0
-        while offset < buffer.count { compress(buffer, at: offset); offset += 64 }
+        let last = buffer
+        last.withUnsafeBufferPointer { all in
+            var offset = 0
+            while offset < all.count { compress(all, at: offset); offset += 64 }
+        }
         buffer.removeAll()
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
     }
@@ -53,17 +69,27 @@ public struct SHA256 {
         }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8], at offset: Int) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            let j = offset + i * 4
-            w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
+    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>, at offset: Int) {
+        // The message schedule lives on the stack: one heap array per 64-byte block cost more than the hashing.
+        var w: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &w) { raw in
+            let w = raw.bindMemory(to: UInt32.self)
+            for i in 0..<16 {
+                let j = offset + i * 4
+                w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            rounds(w)
         }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
+    }
+
+    private mutating func rounds(_ w: UnsafeMutableBufferPointer<UInt32>) {
         var a = state[0], b = state[1], c = state[2], d = state[3]
         var e = state[4], f = state[5], g = state[6], h = state[7]
         for i in 0..<64 {
