@@ -113,17 +113,20 @@ struct TrainCommand: ParsableCommand {
         let members = startNets.isEmpty ? ensemble : startNets.count
         let training = EnsembleTraining(options: options, members: members, checkpointBase: out)
         let start = Date()
+        let clock = TrainingClock(totalEpochs: members * epochs, batch: batch)
         let nets: [ConvNet]
         do {
             nets = try training.train(train, validation: check, metadata: metadata, resume: resume, start: startNets, onResume: { member, epochs, path in
                 print("network \(member + 1)/\(members): resuming after epoch \(epochs) from \(path)")
             }, onStep: { member, step, steps, loss in
-                progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f", member + 1, members, loss))
+                clock.step(step, of: steps)
+                progress.show(done: step, total: steps, label: String(format: "steps, network %d/%d, loss %.3f, %@", member + 1, members, loss, clock.summary))
             }, onEpoch: { member, report in
                 progress.clear()
+                clock.epochEnded()
                 let aucs = report.aurocs.map { $0.map { String(format: "%.3f", $0) } ?? "-" }.joined(separator: " / ")
-                print(String(format: "network %d/%d epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s",
-                             member + 1, members, report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds))
+                print(String(format: "network %d/%d epoch %d/%d: train loss %.3f, validation loss %.3f, validation AUROC %@ (≥mild / ≥moderate / severe), %.0f s, %@",
+                             member + 1, members, report.epoch, epochs, report.trainLoss, report.validationLoss, aucs, report.seconds, clock.summary))
             })
         } catch { throw fail(error) }
         var final = metadata
@@ -139,5 +142,38 @@ struct TrainCommand: ParsableCommand {
         notes.forEach { print($0) }
         do { try SteatosisModel.save(nets, path: out, metadata: final) } catch { throw fail(error) }
         print("model written to \(out)")
+    }
+}
+
+/// Training speed and time left, for the progress line and each epoch's line: images per second
+/// over the steps so far, and the epochs still to run at that pace (an upper bound when early
+/// stopping ends a network sooner).
+final class TrainingClock: @unchecked Sendable {
+    private let totalEpochs: Int, batch: Int
+    private let start = Date()
+    private var epochsDone = 0, stepsDone = 0, stepsInEpoch = 0, stepsPerEpoch = 1
+
+    init(totalEpochs: Int, batch: Int) { self.totalEpochs = totalEpochs; self.batch = batch }
+
+    func step(_ step: Int, of steps: Int) {
+        if step < stepsInEpoch { stepsInEpoch = 0 }   // a new epoch started without an epoch line (resume)
+        stepsDone += step - stepsInEpoch
+        stepsInEpoch = step
+        stepsPerEpoch = steps
+    }
+
+    func epochEnded() { epochsDone += 1; stepsInEpoch = 0 }
+
+    var summary: String {
+        let elapsed = Date().timeIntervalSince(start)
+        guard stepsDone > 0, elapsed > 0 else { return "measuring speed" }
+        let perStep = elapsed / Double(stepsDone)
+        let left = Double(max(0, (totalEpochs - epochsDone) * stepsPerEpoch - stepsInEpoch)) * perStep
+        return String(format: "%.0f images/s, %@ left", Double(stepsDone * batch) / elapsed, Self.duration(left))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d h %02d min", s / 3600, s % 3600 / 60) : s >= 60 ? String(format: "%d min %02d s", s / 60, s % 60) : "\(s) s"
     }
 }
