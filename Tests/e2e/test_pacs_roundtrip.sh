@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # A real PACS on loopback: Debian's Orthanc with a test configuration (free ports, storage in a temp
-# folder, stopped at the end). ../shared/dicom and a simulated liver study (JPEGs wrapped as DICOM
-# with dcmtk's img2dcm) are pushed into it with storescu; steato pull finds and retrieves them
+# folder, stopped at the end). ../shared/dicom (when it is there) and a simulated liver study (JPEGs
+# wrapped as DICOM with dcmtk's img2dcm) are pushed into it with storescu; steato pull finds and retrieves them
 # (C-FIND, C-GET); the liver study is scored; steato send stores its SR and PDF back (C-STORE), and
 # they are read back through Orthanc's REST API: the SR parses with dsrdump and references the scored
 # images, the PDF (dcm2pdf) reads with pdftotext.
 source "$(dirname "$0")/lib.sh"
 SHARED="$HERE/../../../shared/dicom"
-[[ -d "$SHARED" ]] || { echo "SKIP: ../shared/dicom is absent"; finish; }
 for tool in Orthanc storescu img2dcm dsrdump dcm2pdf pdftotext curl; do
   command -v "$tool" >/dev/null || { fail "$tool is not installed: run scripts/bootstrap"; finish; }
 done
@@ -31,8 +30,15 @@ PACS="ORTHANC@127.0.0.1:$DICOM_PORT"
 
 # Push: the real files in their own transfer syntaxes, and a simulated liver study as DICOM.
 push() { storescu "${@:1:$#-1}" -aet SCANNER -aec ORTHANC 127.0.0.1 "$DICOM_PORT" "${@: -1}" 2>&1 || fail "storescu $*"; }
-for f in "$SHARED/OBXXXX1A.dcm" "$SHARED/OBXXXX1A_2frame.dcm" "$SHARED/US1_UNCI.dcm" "$SHARED/US1_UNCR.dcm" "$SHARED/gdcm-US-ALOKA-16.dcm"; do push "$f"; done
-push -xr "$SHARED/OBXXXX1A_rle_2frame.dcm"; push -xv "$SHARED/US1_J2KR.dcm"; push -xw "$SHARED/US1_J2KI.dcm"
+expected=0 studies=1
+if [[ -d "$SHARED" ]]; then
+  for f in "$SHARED/OBXXXX1A.dcm" "$SHARED/OBXXXX1A_2frame.dcm" "$SHARED/US1_UNCI.dcm" "$SHARED/US1_UNCR.dcm" "$SHARED/gdcm-US-ALOKA-16.dcm"; do push "$f"; done
+  push -xr "$SHARED/OBXXXX1A_rle_2frame.dcm"; push -xv "$SHARED/US1_J2KR.dcm"; push -xw "$SHARED/US1_J2KI.dcm"
+  expected=$( (for f in "$SHARED"/*.dcm; do dcmdump +P 0008,0018 "$f"; done) | sed 's/.*\[\(.*\)\].*/\1/' | sort -u | wc -l)
+  studies=4
+else
+  echo "note: ../shared/dicom is absent: the simulated liver study alone goes through the PACS"
+fi
 "$STEATO" simulate --out "$WORK/sim" --patients 1 --seed 61 --scanners meridian-c5 --first-patient 901 >/dev/null
 STUDY_UID=1.2.826.0.1.3680043.9.7433.4.901
 n=0
@@ -42,13 +48,12 @@ for jpg in "$WORK"/sim/SIM00901/SIM00901-1/*.jpg; do
     -k "AccessionNumber=ACC901" -k "Modality=US" -k "StudyDate=20260301" -k "SeriesNumber=1" -k "InstanceNumber=$n" 2>/dev/null || fail "img2dcm"
   push -xy "$WORK/liver$n.dcm"
 done
-# Every real instance made it: Orthanc holds one per SOP instance.
-expected=$( (for f in "$SHARED"/*.dcm; do dcmdump +P 0008,0018 "$f"; done) | sed 's/.*\[\(.*\)\].*/\1/' | sort -u | wc -l)
+# Every instance made it: Orthanc holds one per SOP instance.
 expect_eq "instances in Orthanc" "$(curl -s "$REST/statistics" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["CountInstances"])')" "$((expected + n))"
 
 # Pull everything: C-FIND then C-GET, each instance imported once.
 out=$("$STEATO" pull --from "$PACS" --list 2>&1) || fail "pull --list: $out"
-expect_contains "C-FIND finds the studies" "$out" "4 studies found"
+expect_contains "C-FIND finds the studies" "$out" "$studies stud$([[ $studies == 1 ]] && echo y || echo ies) found"
 expect_contains "C-FIND lists the liver study" "$out" "ACC901"
 out=$("$STEATO" pull --from "$PACS" 2>&1) || fail "pull: $out"
 expect_contains "C-GET imports the liver study" "$out" "study ACC901 (patient LIVER901): $n imported"
