@@ -3,7 +3,9 @@
 
 Inference: `steato bench model` against ONNX Runtime (outputs must agree within 1e-4).
 Training:  `steato bench train` against PyTorch on CPU (same architecture, loss and optimiser).
-usage: python3 scripts/bench_peer.py [--steato PATH] [--threads 2] [--batches 1,9] [--train-batch 32]
+Inference runs on the shipped network at batch 1, 9 and 32 and on one 4× wider at 256² (the size
+the real-scanner work may need); every ratio is printed and any disagreement fails the run.
+usage: python3 scripts/bench_peer.py [--steato PATH] [--threads 2] [--batches 1,9,32] [--wide-batches 1,9] [--train-batch 32]
 Needs PyPI's numpy, onnx, onnxruntime and torch (the +cpu build).
 """
 import argparse
@@ -24,53 +26,65 @@ import safetensors_np  # noqa: E402
 ap = argparse.ArgumentParser()
 ap.add_argument("--steato", default=".build/release/steato")
 ap.add_argument("--threads", type=int, default=2)
-ap.add_argument("--batches", default="1,9")
+ap.add_argument("--batches", default="1,9,32")
+ap.add_argument("--wide-batches", default="1,9", help="batches for the 4x wider 256x256 network ('' to skip)")
 ap.add_argument("--train-batch", type=int, default=32)
 ap.add_argument("--iterations", type=int, default=50)
 ap.add_argument("--no-train", action="store_true")
 args = ap.parse_args()
 tmp = tempfile.mkdtemp()
 model_path = os.path.join(tmp, "model.safetensors")
-subprocess.run([args.steato, "bench", "model", "--write-model", model_path], check=True, capture_output=True)
-model, spec = export_onnx.build(model_path)
 import onnxruntime as ort  # noqa: E402
 
-options = ort.SessionOptions()
-options.intra_op_num_threads = args.threads
-options.inter_op_num_threads = 1
-session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-rng = np.random.default_rng(1)
-rows = []
-for batch in [int(b) for b in args.batches.split(",")]:
-    x = rng.uniform(-1, 1, (batch, spec["input_channels"], spec["input_height"], spec["input_width"])).astype(np.float32)
-    cond = (np.arange(batch) % spec["conditions"]).astype(np.int64)
-    inp, out = os.path.join(tmp, "in.safetensors"), os.path.join(tmp, "out.safetensors")
-    safetensors_np.write(inp, {"input": x, "conditions": cond.astype(np.float32)})
-    ours = subprocess.run([args.steato, "bench", "model", "--model", model_path, "--threads", str(args.threads),
-                           "--iterations", str(args.iterations), "--input", inp, "--output", out],
-                          check=True, capture_output=True, text=True).stdout
-    our_ms = float(re.search(r"median ([0-9.]+) ms per batch", ours).group(1))
-    our_logits = safetensors_np.read(out)[0]["logits"]
-    feed = {"image": x, "condition": cond}
-    ref = session.run(["logits"], feed)[0]
-    for _ in range(5):
-        session.run(["logits"], feed)
-    times = []
-    for _ in range(args.iterations):
-        t = time.perf_counter()
-        session.run(["logits"], feed)
-        times.append((time.perf_counter() - t) * 1000)
-    ort_ms = statistics.median(times)
-    diff = float(np.abs(ref - our_logits).max())
-    rows.append((batch, our_ms, ort_ms, diff))
-    if diff > 1e-4:
-        sys.exit(f"outputs disagree at batch {batch}: max |difference| {diff}")
+
+def inference(label, path, batches, iterations, write_args=()):
+    """steato and ONNX Runtime on one network: (label, batch, steato ms, ORT ms, max |difference|) rows."""
+    subprocess.run([args.steato, "bench", "model", "--write-model", path, *write_args], check=True, capture_output=True)
+    model, spec = export_onnx.build(path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(1)
+    rows = []
+    for batch in batches:
+        x = rng.uniform(-1, 1, (batch, spec["input_channels"], spec["input_height"], spec["input_width"])).astype(np.float32)
+        cond = (np.arange(batch) % spec["conditions"]).astype(np.int64)
+        inp, out = os.path.join(tmp, "in.safetensors"), os.path.join(tmp, "out.safetensors")
+        safetensors_np.write(inp, {"input": x, "conditions": cond.astype(np.float32)})
+        ours = subprocess.run([args.steato, "bench", "model", "--model", path, "--threads", str(args.threads),
+                               "--iterations", str(iterations), "--input", inp, "--output", out],
+                              check=True, capture_output=True, text=True).stdout
+        our_ms = float(re.search(r"median ([0-9.]+) ms per batch", ours).group(1))
+        our_logits = safetensors_np.read(out)[0]["logits"]
+        feed = {"image": x, "condition": cond}
+        ref = session.run(["logits"], feed)[0]
+        for _ in range(3):
+            session.run(["logits"], feed)
+        times = []
+        for _ in range(iterations):
+            t = time.perf_counter()
+            session.run(["logits"], feed)
+            times.append((time.perf_counter() - t) * 1000)
+        diff = float(np.abs(ref - our_logits).max())
+        if diff > 1e-4:
+            sys.exit(f"{label}: outputs disagree at batch {batch}: max |difference| {diff}")
+        rows.append((label, batch, our_ms, statistics.median(times), diff))
+    return rows, spec
+
+
+rows, spec = inference("shipped 128²", model_path, [int(b) for b in args.batches.split(",")], args.iterations)
+if args.wide_batches:
+    wide_rows, _ = inference("4× wider, 256²", os.path.join(tmp, "wide.safetensors"), [int(b) for b in args.wide_batches.split(",")],
+                             max(5, args.iterations // 5), ("--widen", "4", "--size", "256"))
+    rows += wide_rows
+rng = np.random.default_rng(2)
 
 print(f"inference, {args.threads} threads, median of {args.iterations} runs (ms per batch)")
-print("| batch | steato | ONNX Runtime | steato / ORT time | max abs difference |")
-print("|---|---|---|---|---|")
-for batch, ours, theirs, diff in rows:
-    print(f"| {batch} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f}× | {diff:.1e} |")
+print("| network | batch | steato | ONNX Runtime | steato / ORT time | max abs difference |")
+print("|---|---|---|---|---|---|")
+for label, batch, ours, theirs, diff in rows:
+    print(f"| {label} | {batch} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f}× | {diff:.1e} |")
 
 if not args.no_train:
     import torch  # noqa: E402

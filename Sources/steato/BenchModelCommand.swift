@@ -18,9 +18,18 @@ struct ModelBenchOptions: ParsableArguments {
 }
 
 enum BenchmarkModel {
-    /// The steatosis network with random weights and batch-norm statistics from a few random batches.
-    static func make(seed: UInt64 = 7) -> ConvNet {
-        let spec = SteatosisNetwork.spec
+    /// The steatosis network, or one `widen` times wider at `size`² input (the size the real-scanner
+    /// work may need), for measuring how the model core scales.
+    static func spec(widen: Int = 1, size: Int = SteatosisNetwork.size) -> NetworkSpec {
+        var spec = SteatosisNetwork.spec
+        spec.stem *= widen
+        spec.blocks = spec.blocks.map { .init(out: $0.out * widen, stride: $0.stride) }
+        spec.inputHeight = size; spec.inputWidth = size
+        return spec
+    }
+
+    /// A network with random weights and batch-norm statistics from a few random batches.
+    static func make(seed: UInt64 = 7, spec: NetworkSpec = SteatosisNetwork.spec) -> ConvNet {
         let net = ConvNet(spec: spec, seed: seed)
         let context = ForwardContext(training: true)
         var state = seed
@@ -54,6 +63,8 @@ struct BenchModelCommand: ParsableCommand {
     @OptionGroup var options: ModelBenchOptions
     @Option(help: "Images per batch.") var batch = 1
     @Option(help: "Write the benchmark model to this file and stop.") var writeModel: String?
+    @Option(help: "With --write-model: channels times the shipped network's.") var widen = 1
+    @Option(help: "With --write-model: input size (pixels a side).") var size = SteatosisNetwork.size
     @Option(help: "Safetensors file with 'input' [N, C, H, W] and 'conditions' [N].") var input: String?
     @Option(help: "Write the logits of --input here.") var output: String?
     @Flag(help: "Also time each stage of the trunk.") var profile = false
@@ -62,7 +73,8 @@ struct BenchModelCommand: ParsableCommand {
 
     func run() throws {
         if let writeModel {
-            do { try BenchmarkModel.make().save(path: writeModel, metadata: ["name": "benchmark-random"]) } catch { throw fail(error) }
+            let spec = BenchmarkModel.spec(widen: widen, size: size)
+            do { try BenchmarkModel.make(spec: spec).save(path: writeModel, metadata: ["name": "benchmark-random"]) } catch { throw fail(error) }
             print("benchmark model written to \(writeModel)")
             return
         }
