@@ -1,5 +1,6 @@
 // DCMTK and OpenJPEG behind dicom_shim.h. Only this file sees C++.
 #include "dicom_shim.h"
+#include "error_text.h"
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
@@ -38,12 +39,6 @@ namespace {
 const double maxDecodedBytes = 2.0 * 1024 * 1024 * 1024;
 const long maxSide = 16384;
 
-void setError(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    size_t n = std::min(size - 1, message.size());
-    memcpy(error, message.data(), n);
-    error[n] = 0;
-}
 
 void setup() {
     static std::once_flag once;

@@ -1,5 +1,6 @@
 // DCMTK's dcmsr and dcmdata behind dicom_write.h.
 #include "dicom_write.h"
+#include "error_text.h"
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
@@ -15,12 +16,6 @@ namespace {
 const char *orEmpty(const char *s) { return s ? s : ""; }
 bool given(const char *s) { return s != nullptr && *s != 0; }
 
-void setText(char *out, size_t size, const std::string &text) {
-    if (out == nullptr || size == 0) return;
-    size_t n = std::min(size - 1, text.size());
-    memcpy(out, text.data(), n);
-    out[n] = 0;
-}
 
 std::string today() {
     OFString date;
@@ -118,17 +113,17 @@ int steato_write_measurement_sr(const char *path, const SteatoStudyIdentity *s,
         OFCondition status = doc.write(*file.getDataset());
         if (status.good()) status = file.saveFile(path, EXS_LittleEndianExplicit);
         if (status.bad()) {
-            setText(error, error_size, std::string(path) + ": " + status.text());
+            setError(error, error_size, std::string(path) + ": " + status.text());
             return 0;
         }
         OFString sop;
         doc.getSOPInstanceUID(sop);
-        setText(uid_out, uid_size, sop.c_str());
+        setError(uid_out, uid_size, sop.c_str());
         return 1;
     } catch (const std::exception &e) {
-        setText(error, error_size, std::string("cannot write the SR: ") + e.what());
+        setError(error, error_size, std::string("cannot write the SR: ") + e.what());
     } catch (...) {
-        setText(error, error_size, "cannot write the SR");
+        setError(error, error_size, "cannot write the SR");
     }
     return 0;
 }
@@ -175,15 +170,15 @@ int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s
         d->putAndInsertUint8Array(DCM_EncapsulatedDocument, bytes.data(), bytes.size());
         OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
         if (status.bad()) {
-            setText(error, error_size, std::string(path) + ": " + status.text());
+            setError(error, error_size, std::string(path) + ": " + status.text());
             return 0;
         }
-        setText(uid_out, uid_size, instance);
+        setError(uid_out, uid_size, instance);
         return 1;
     } catch (const std::exception &e) {
-        setText(error, error_size, std::string("cannot write the Encapsulated PDF: ") + e.what());
+        setError(error, error_size, std::string("cannot write the Encapsulated PDF: ") + e.what());
     } catch (...) {
-        setText(error, error_size, "cannot write the Encapsulated PDF");
+        setError(error, error_size, "cannot write the Encapsulated PDF");
     }
     return 0;
 }
@@ -213,10 +208,10 @@ int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *s, c
         d->putAndInsertUint16(DCM_PixelRepresentation, 0);
         d->putAndInsertUint8Array(DCM_PixelData, pixels, (unsigned long)width * height);
         OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
-        if (status.bad()) { setText(error, error_size, std::string(path) + ": " + status.text()); return 0; }
+        if (status.bad()) { setError(error, error_size, std::string(path) + ": " + status.text()); return 0; }
         return 1;
     } catch (...) {
-        setText(error, error_size, "cannot write the image instance");
+        setError(error, error_size, "cannot write the image instance");
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 // DCMTK's dcmnet behind dicom_net.h: a pool of storage SCP workers, one per association.
 #include "dicom_net.h"
+#include "../CDicom/error_text.h"
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
@@ -16,13 +17,6 @@
 #include <string>
 
 namespace {
-
-void setError(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    size_t n = std::min(size - 1, message.size());
-    memcpy(error, message.data(), n);
-    error[n] = 0;
-}
 
 std::string trimmed(const OFString &s) {
     std::string t(s.c_str());

@@ -1,5 +1,6 @@
 // DCMTK's DcmSCU behind dicom_scu.h.
 #include "dicom_scu.h"
+#include "../CDicom/error_text.h"
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
@@ -14,13 +15,6 @@
 #include <vector>
 
 namespace {
-
-void setError(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    size_t n = std::min(size - 1, message.size());
-    memcpy(error, message.data(), n);
-    error[n] = 0;
-}
 
 void quiet() {
     static bool done = false;

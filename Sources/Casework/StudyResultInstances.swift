@@ -1,11 +1,22 @@
 import CaseStore
+import Documents
 import Foundation
+import Scoring
 import UltrasoundImaging
 
 /// A scored study's result as DICOM instances for the PACS: the measurement report (SR) referencing
 /// the scored images, and the PDF report encapsulated, both in the study the images came from.
 public enum StudyResultInstances {
     public struct Files: Sendable { public var sr: String; public var pdf: String }
+
+    /// Everything a study's result is: the PDF for people (with the fat range when `model` scored it),
+    /// then the SR and the Encapsulated PDF for the PACS — what `steato report` writes and `steato send` sends.
+    public static func writeAll(store: CaseStore, studyId: Int64, model: SteatosisModel?, pdf: String, sr: String,
+                                encapsulated: String) throws -> Files {
+        let content = try StudyReportContent.make(store: store, studyId: studyId, model: model)
+        try StudyReportDocument.write(content, to: pdf)
+        return try write(store: store, studyId: studyId, pdf: pdf, srPath: sr, pdfInstancePath: encapsulated)
+    }
 
     public static func write(store: CaseStore, studyId: Int64, pdf pdfPath: String, srPath: String, pdfInstancePath: String) throws -> Files {
         let d = try store.detail(studyId: studyId)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CaseStore
 import Casework
-import Documents
 import Foundation
 
 /// `steato report STUDY`: the study's result for people (PDF) and for the PACS (DICOM SR, and the PDF
@@ -30,14 +29,11 @@ struct ReportCommand: ParsableCommand {
         let found: Study
         do { found = try store.findStudy(study) } catch { throw fail(error) }
         let base = found.studyKey.replacingOccurrences(of: "/", with: "_") + "-report"
-        let scoring = try? ModelLocator.load(explicit: model)
         do {
-            let content = try StudyReportContent.make(store: store, studyId: found.id!, model: scoring)
             let pdfPath = pdf ?? base + ".pdf"
-            try StudyReportDocument.write(content, to: pdfPath)
+            let files = try StudyResultInstances.writeAll(store: store, studyId: found.id!, model: try? ModelLocator.load(explicit: model),
+                                                          pdf: pdfPath, sr: sr ?? base + "-sr.dcm", encapsulated: encapsulated ?? base + "-pdf.dcm")
             print("PDF written to \(pdfPath)")
-            let files = try StudyResultInstances.write(store: store, studyId: found.id!, pdf: pdfPath,
-                                                       srPath: sr ?? base + "-sr.dcm", pdfInstancePath: encapsulated ?? base + "-pdf.dcm")
             print("DICOM SR written to \(files.sr)")
             print("Encapsulated PDF written to \(files.pdf)")
         } catch { throw fail(error) }

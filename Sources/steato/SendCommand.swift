@@ -2,7 +2,6 @@ import ArgumentParser
 import CaseStore
 import Casework
 import DicomNetwork
-import Documents
 import Foundation
 import Workstation
 
@@ -29,14 +28,10 @@ struct SendCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let statuses: [UInt16]
-        let files: [String]
         do {
-            let content = try StudyReportContent.make(store: store, studyId: found.id!, model: try? ModelLocator.load(explicit: model))
-            try StudyReportDocument.write(content, to: folder + "/report.pdf")
-            let written = try StudyResultInstances.write(store: store, studyId: found.id!, pdf: folder + "/report.pdf",
-                                                         srPath: folder + "/sr.dcm", pdfInstancePath: folder + "/pdf.dcm")
-            files = [written.sr, written.pdf]
-            statuses = try DicomClient(peer: peer, callingAETitle: aet ?? settings.listenAETitle ?? "STEATOSCOPE").store(files)
+            let written = try StudyResultInstances.writeAll(store: store, studyId: found.id!, model: try? ModelLocator.load(explicit: model),
+                                                            pdf: folder + "/report.pdf", sr: folder + "/sr.dcm", encapsulated: folder + "/pdf.dcm")
+            statuses = try DicomClient(peer: peer, callingAETitle: aet ?? settings.listenAETitle ?? "STEATOSCOPE").store([written.sr, written.pdf])
         } catch { throw fail(error) }
         var failed = 0
         for (file, status) in zip(["structured report", "encapsulated PDF"], statuses) {
@@ -46,7 +41,6 @@ struct SendCommand: ParsableCommand {
                 printError("steato: \(peer): \(file) of study \(found.studyKey) not stored (" + (status == 0xFFFF ? "not sent: the peer accepted no presentation context for it" : String(format: "status 0x%04X", status)) + ")")
             }
         }
-        _ = files
         if failed > 0 { throw ExitCode.failure }
     }
 }
