@@ -140,6 +140,9 @@ SteatoListener *steato_listener_new(uint16_t port, const char *aet, const char *
 int steato_listener_run(SteatoListener *l, char *error, size_t error_size) {
     try {
         OFCondition status = l->pool.listen();
+        // Every association has ended: the process may start another listener now, before this one is freed.
+        SteatoListener *expected = l;
+        current.compare_exchange_strong(expected, nullptr);
         if (status.bad()) {
             setError(error, error_size, status.text());
             return 0;
