@@ -30,6 +30,25 @@ void add(DSRDocumentTree &tree, DSRTypes::E_RelationshipType rel, DSRTypes::E_Va
     tree.getCurrentContentItem().setConceptName(name, OFFalse);
 }
 
+// The patient and study modules of an instance we write (new series; the study's UID when known),
+// names in UTF-8. `fallbackDate` is the study date when the study has none.
+void putPatientAndStudy(DcmDataset *d, const SteatoStudyIdentity *s, const std::string &fallbackDate) {
+    char uid[100];
+    d->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+    d->putAndInsertString(DCM_StudyInstanceUID, given(s->study_uid) ? s->study_uid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
+    d->putAndInsertString(DCM_SeriesInstanceUID, dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
+    d->putAndInsertString(DCM_PatientID, orEmpty(s->patient_id));
+    d->putAndInsertString(DCM_PatientName, orEmpty(s->patient_name));
+    d->putAndInsertString(DCM_PatientBirthDate, orEmpty(s->birth_date));
+    d->putAndInsertString(DCM_PatientSex, orEmpty(s->sex));
+    d->putAndInsertString(DCM_StudyDate, given(s->study_date) ? s->study_date : fallbackDate.c_str());
+    d->putAndInsertString(DCM_StudyTime, "");
+    d->putAndInsertString(DCM_AccessionNumber, orEmpty(s->accession));
+    d->putAndInsertString(DCM_StudyID, orEmpty(s->study_id));
+    d->putAndInsertString(DCM_ReferringPhysicianName, "");
+    d->putAndInsertString(DCM_StudyDescription, orEmpty(s->study_description));
+}
+
 }  // namespace
 
 extern "C" {
@@ -134,25 +153,11 @@ int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s
         DcmFileFormat file;
         DcmDataset *d = file.getDataset();
         char uid[100];
-        std::string study = given(s->study_uid) ? s->study_uid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT);
-        std::string series = dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT);
         std::string instance = dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT);
         std::string date = today();
-        d->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+        putPatientAndStudy(d, s, date);
         d->putAndInsertString(DCM_SOPClassUID, UID_EncapsulatedPDFStorage);
         d->putAndInsertString(DCM_SOPInstanceUID, instance.c_str());
-        d->putAndInsertString(DCM_StudyInstanceUID, study.c_str());
-        d->putAndInsertString(DCM_SeriesInstanceUID, series.c_str());
-        d->putAndInsertString(DCM_PatientID, orEmpty(s->patient_id));
-        d->putAndInsertString(DCM_PatientName, orEmpty(s->patient_name));
-        d->putAndInsertString(DCM_PatientBirthDate, orEmpty(s->birth_date));
-        d->putAndInsertString(DCM_PatientSex, orEmpty(s->sex));
-        d->putAndInsertString(DCM_StudyDate, given(s->study_date) ? s->study_date : date.c_str());
-        d->putAndInsertString(DCM_StudyTime, "");
-        d->putAndInsertString(DCM_AccessionNumber, orEmpty(s->accession));
-        d->putAndInsertString(DCM_StudyID, orEmpty(s->study_id));
-        d->putAndInsertString(DCM_ReferringPhysicianName, "");
-        d->putAndInsertString(DCM_StudyDescription, orEmpty(s->study_description));
         d->putAndInsertString(DCM_Modality, "DOC");
         d->putAndInsertString(DCM_SeriesNumber, "9002");
         d->putAndInsertString(DCM_InstanceNumber, "1");
@@ -188,15 +193,9 @@ int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *s, c
     try {
         DcmFileFormat file;
         DcmDataset *d = file.getDataset();
-        char uid[100];
+        putPatientAndStudy(d, s, "");
         d->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundImageStorage);
         d->putAndInsertString(DCM_SOPInstanceUID, sop_instance_uid);
-        d->putAndInsertString(DCM_StudyInstanceUID, given(s->study_uid) ? s->study_uid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
-        d->putAndInsertString(DCM_SeriesInstanceUID, dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
-        d->putAndInsertString(DCM_PatientID, orEmpty(s->patient_id));
-        d->putAndInsertString(DCM_PatientName, orEmpty(s->patient_name));
-        d->putAndInsertString(DCM_StudyDate, orEmpty(s->study_date));
-        d->putAndInsertString(DCM_AccessionNumber, orEmpty(s->accession));
         d->putAndInsertString(DCM_Modality, "US");
         d->putAndInsertUint16(DCM_Rows, height);
         d->putAndInsertUint16(DCM_Columns, width);

@@ -28,6 +28,8 @@ public final class ReceivedInstances: @unchecked Sendable {
     }
 
     private let importer: Importer
+    /// Where received files wait while they arrive: `incoming/` beside the database.
+    public let spool: String
     private let condition = NSCondition()
     private var pending: [String] = []
     private var results: [String: Outcome] = [:]
@@ -35,7 +37,11 @@ public final class ReceivedInstances: @unchecked Sendable {
     private var seenStudies = Set<Int64>()
     private var totals = Counts()
 
-    public init(store: CaseStore) { importer = Importer(store: store); importer.frames = .first }
+    public init(store: CaseStore) {
+        importer = Importer(store: store)
+        importer.frames = .first
+        spool = (store.path as NSString).deletingLastPathComponent + "/incoming"
+    }
 
     public var counts: Counts { condition.lock(); defer { condition.unlock() }; return totals }
 

@@ -31,19 +31,14 @@ public final class BackgroundListener: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard listener == nil else { throw DicomNetworkError("already listening on port \(state.port)") }
         let received = ReceivedInstances(store: store)
-        let spool = (store.path as NSString).deletingLastPathComponent + "/incoming"
-        let listener = try DicomListener(port: port, aeTitle: aeTitle, allowedCallers: allowedCallers, spool: spool) { [weak self] path, caller, sop in
+        let listener = try DicomListener(port: port, aeTitle: aeTitle, allowedCallers: allowedCallers, spool: received.spool) { [weak self] path, caller, sop in
             let outcome = received.receive(path: path)
             self?.update { p in
                 p.counts = received.counts
                 if case let .refused(reason) = outcome { p.lastProblem = "\(caller): instance \(sop) refused: \(reason)" }
                 if case let .failed(reason) = outcome { p.lastProblem = "\(caller): instance \(sop) not stored: \(reason)" }
             }
-            switch outcome {
-            case .stored, .duplicate: return .stored
-            case .refused: return .cannotUnderstand
-            case .failed: return .outOfResources
-            }
+            return DicomListener.Outcome(outcome)
         }
         self.listener = listener
         state = Progress(listening: true, port: port, aeTitle: aeTitle, generation: state.generation + 1)
@@ -81,5 +76,17 @@ public final class BackgroundListener: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         change(&state)
         state.generation += 1
+    }
+}
+
+extension DicomListener.Outcome {
+    /// What the sender hears for an import's outcome: a duplicate is safe with us too; an unreadable
+    /// instance must not be sent again; a busy database may be tried again.
+    public init(_ outcome: ReceivedInstances.Outcome) {
+        switch outcome {
+        case .stored, .duplicate: self = .stored
+        case .refused: self = .cannotUnderstand
+        case .failed: self = .outOfResources
+        }
     }
 }

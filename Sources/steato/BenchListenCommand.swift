@@ -5,6 +5,7 @@ import DicomNetwork
 import Foundation
 import Phantom
 import UltrasoundImaging
+import Workstation
 
 /// `steato bench listen`: instances per second received and imported by steato listen from several
 /// parallel associations, against DCMTK's own storescp (which only writes files) in the same run.
@@ -41,8 +42,9 @@ struct BenchListenCommand: ParsableCommand {
     func makeInstances(folder: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let exam = Exam(patient: SimulatedPatient(index: 1, seed: 5), profile: ScannerProfile.named("meridian-c5")!, date: "2026-01-01", seed: 5)
-        let frames = (0..<4).map { FanDetector.greyAndColour(exam.frame(view: .rightIntercostal, index: $0).image).grey }
-        let template = exam.frame(view: .rightIntercostal, index: 0).image
+        let images = (0..<4).map { exam.frame(view: .rightIntercostal, index: $0).image }
+        let frames = images.map { FanDetector.greyAndColour($0).grey }
+        let template = images[0]
         var study = DicomResultWriter.Study()
         study.patientId = "BENCH1"; study.studyInstanceUID = "1.2.826.0.1.3680043.9.7433.5.1"; study.accession = "BENCH"
         return try (0..<instances).map { i in
@@ -59,12 +61,8 @@ struct BenchListenCommand: ParsableCommand {
         let store = try CaseStore(path: folder + "/cases.sqlite")
         let received = ReceivedInstances(store: store)
         let port = try freePort()
-        let listener = try DicomListener(port: port, aeTitle: "BENCH", spool: folder + "/incoming", maxAssociations: associations) { path, _, _ in
-            switch received.receive(path: path) {
-            case .stored, .duplicate: return .stored
-            case .refused: return .cannotUnderstand
-            case .failed: return .outOfResources
-            }
+        let listener = try DicomListener(port: port, aeTitle: "BENCH", spool: received.spool, maxAssociations: associations) { path, _, _ in
+            DicomListener.Outcome(received.receive(path: path))
         }
         let thread = Thread { try? listener.run() }
         thread.start()

@@ -32,24 +32,18 @@ struct ListenCommand: ParsableCommand {
         let port = self.port ?? settings.listenPort ?? 11112
         let store = try database.open()
         let received = ReceivedInstances(store: store)
-        let spool = (store.path as NSString).deletingLastPathComponent + "/incoming"
         let listener: DicomListener
         do {
-            listener = try DicomListener(port: port, aeTitle: title, allowedCallers: settings.allowedCallers ?? [], spool: spool,
+            listener = try DicomListener(port: port, aeTitle: title, allowedCallers: settings.allowedCallers ?? [], spool: received.spool,
                                          maxAssociations: associations) { path, caller, sop in
-                switch received.receive(path: path) {
-                case let .stored(study, isNew):
-                    if isNew { printError("\(caller): study \(study) arriving") }
-                    return .stored
-                case .duplicate:
-                    return .stored   // already held: the sender's copy is safe with us
-                case let .refused(reason):
-                    printError("\(caller): instance \(sop) refused: \(reason)")
-                    return .cannotUnderstand
-                case let .failed(reason):
-                    printError("\(caller): instance \(sop) not stored, the sender may try again: \(reason)")
-                    return .outOfResources
+                let outcome = received.receive(path: path)
+                switch outcome {
+                case let .stored(study, isNew): if isNew { printError("\(caller): study \(study) arriving") }
+                case .duplicate: break
+                case let .refused(reason): printError("\(caller): instance \(sop) refused: \(reason)")
+                case let .failed(reason): printError("\(caller): instance \(sop) not stored, the sender may try again: \(reason)")
                 }
+                return DicomListener.Outcome(outcome)
             }
         } catch { throw fail(error) }
         // SIGINT and SIGTERM end the listener after the associations in progress; nothing is half-stored.

@@ -78,7 +78,7 @@ struct PullCommand: ParsableCommand {
         }
         let store = try database.open()
         let received = ReceivedInstances(store: store)
-        let spool = (store.path as NSString).deletingLastPathComponent + "/incoming/pull-\(getpid())"
+        let spool = received.spool + "/pull-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let progress = ProgressLine(enabled: stderrIsTerminal)
         var problems = 0
