@@ -151,9 +151,8 @@ def gaussian_blur(v, mask, sigma):
     for kernel in (k.view(1, 1, 1, -1), k.view(1, 1, -1, 1)):
         pad = (radius, radius, 0, 0) if kernel.shape[3] > 1 else (0, 0, radius, radius)
         x = F.conv2d(F.pad(x, pad), kernel)
-        m_ = F.conv2d(F.pad(m, pad), kernel)
-        x = x / m_.clamp(min=1e-6) * m
-        m = m
+        weight = F.conv2d(F.pad(m, pad), kernel)
+        x = x / weight.clamp(min=1e-6) * m   # mixes only cells inside the fan, as steato does
     return torch.where(mask, x.squeeze(1), v)
 
 
