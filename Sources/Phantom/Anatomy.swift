@@ -35,6 +35,7 @@ enum Anatomy {
             scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .bile))
         }
         addPortalVeins(&scene, count: 5 + Int(rng.next() % 6), top: top, bottom: min(depth - 2, top + 9), rng: &rng)
+        if rng.chance(0.4) { addBowel(&scene, side: rng.chance(0.5) ? -1 : 1, top: top, depth: depth, rng: &rng) }
         if rng.chance(patient.kidneyVisibleChance) {
             let side = rng.chance(0.6) ? 1.0 : -1.0
             // A narrow (linear) field shows the kidney's pole at one side, the liver at the other.
@@ -61,6 +62,7 @@ enum Anatomy {
                            wall: 0.05, wallTissue: .hepaticWall, rng: &rng)
         }
         addPortalVeins(&scene, count: 3 + Int(rng.next() % 4), top: top, bottom: cy, rng: &rng)
+        if rng.chance(0.35) { addBowel(&scene, side: rng.chance(0.5) ? -1 : 1, top: top, depth: depth, rng: &rng) }
     }
 
     /// A thinner lobe; beneath it pancreas and bowel, the aorta and a vertebral body.
@@ -98,14 +100,35 @@ enum Anatomy {
         let segments = 4
         var (x, y) = start
         var angle = heading, r = radius
+        var walls: [Scene.Shape] = [], lumens: [Scene.Shape] = []
         for _ in 0..<segments {
             angle += rng.normal(0, 12)
             let a = angle * Double.pi / 180, step = length / Double(segments)
             let nx = x + sin(a) * step, ny = y - cos(a) * step
-            scene.shapes.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r + wall), tissue: wallTissue))
-            scene.shapes.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r), tissue: .blood))
+            walls.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r + wall), tissue: wallTissue))
+            lumens.append(Scene.Shape(form: .capsule(x0: x, y0: y, x1: nx, y1: ny, radius: r), tissue: .blood))
             (x, y) = (nx, ny)
             r *= rng.uniform(0.72, 0.88)
+        }
+        // Every wall before any lumen: drawn segment by segment, each wall crossed the previous
+        // segment's lumen at the joint and the vessel read as a dotted chain, not a tube.
+        scene.shapes += walls + lumens
+    }
+
+    /// Bowel beside or below the liver's edge (hepatic flexure, duodenum, stomach): a loop with
+    /// echogenic, uneven contents and gas pockets on its near wall that cast dirty shadows — in most
+    /// real subcostal and intercostal views, and it has nothing to do with the liver's fat.
+    private static func addBowel(_ scene: inout Scene, side: Double, top: Double, depth: Double, rng: inout RandomSource) {
+        let cx = side * rng.uniform(2.5, 5.5), cy = min(depth - 1.5, top + rng.uniform(4.5, 9))
+        let rx = rng.uniform(2.5, 4.5), ry = rng.uniform(1.2, 2.5), a = rng.uniform(-30, 30)
+        scene.shapes.append(.ellipse(cx, cy, rx + 0.15, ry + 0.15, degrees: a, .capsule))
+        scene.shapes.append(.ellipse(cx, cy, rx, ry, degrees: a, .bowel))
+        let ar = a * Double.pi / 180
+        for _ in 0..<(2 + Int(rng.next() % 6)) {
+            // Gas floats to the loop's near (upper) side.
+            let t = rng.uniform(-0.8, 0.8), u = t * rx, v = -ry * (1 - t * t).squareRoot() * rng.uniform(0.5, 0.9)
+            let gx = cx + u * cos(ar) - v * sin(ar), gy = cy + u * sin(ar) + v * cos(ar)
+            scene.shapes.append(.ellipse(gx, gy, rng.uniform(0.2, 0.7), rng.uniform(0.12, 0.3), degrees: a + rng.normal(0, 15), .gas))
         }
     }
 

@@ -4,6 +4,7 @@ public enum Tissue: UInt8, CaseIterable, Sendable {
     case portalWall, hepaticWall, blood, bile
     case kidneyCapsule, kidneyCortex, kidneyMedulla, kidneySinus
     case diaphragm, lung, bowel, pancreas, vesselWall, bone
+    case gas
     // Scenes that are not a liver (for teaching the model what to refuse).
     case myocardium, fluid, thyroid, softTissue
 }
@@ -53,6 +54,7 @@ public struct Acoustics: Sendable {
             case .pancreas: return Acoustics(1, 0.7, texture: 3)
             case .vesselWall: return Acoustics(8, 0.7)
             case .bone: return Acoustics(14, 22, specular: true)
+            case .gas: return Acoustics(16, 20, texture: 5)      // bowel gas: bright, shadows behind
             case .myocardium: return Acoustics(-4, 0.9, texture: 3)
             case .fluid: return Acoustics(-50, 0.01)          // amniotic fluid, urine
             case .thyroid: return Acoustics(3, 0.8, texture: 1.5)

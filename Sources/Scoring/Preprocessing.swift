@@ -18,9 +18,18 @@ public enum Preprocessing {
     /// is the declared spacing when known; otherwise the screen's depth scale is read, and failing
     /// that the fan is assumed `assumedDepthCm` deep.
     public static func prepare(_ image: PixelImage, cmPerPixel: Double? = nil) -> NetworkInput? {
+        prepare(image, cmPerPixel: cmPerPixel, reusing: nil).input
+    }
+
+    /// The same, first trying the fan of an earlier image of the same acquisition (`FanDetector.reuse`
+    /// checks that it fits) before detecting afresh; also gives the fan used.
+    static func prepare(_ image: PixelImage, cmPerPixel: Double?, reusing earlier: FanRegion?) -> (input: NetworkInput?, fan: FanRegion?) {
         let (grey, coloured) = FanDetector.greyAndColour(image)
-        guard let fan = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { return nil }
-        return prepare(grey: grey, coloured: coloured, height: image.height, fan: fan, cmPerPixel: cmPerPixel)
+        let reused = earlier.flatMap { FanDetector.reuse($0, grey: grey, coloured: coloured, width: image.width, height: image.height) }
+        guard let fan = reused ?? FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else {
+            return (nil, nil)
+        }
+        return (prepare(grey: grey, coloured: coloured, height: image.height, fan: fan, cmPerPixel: cmPerPixel), fan)
     }
 
     /// The same, with the fan already found (benchmarks time the two steps apart).
@@ -73,10 +82,29 @@ public enum Preprocessing {
         }
         let jobs = files.indices.flatMap { f in files[f].frames.indices.map { (file: f, frame: $0) } }
         let prepared = ConcurrentSlots<NetworkInput>(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-            if let image = decoded[jobs[j].file]?[jobs[j].frame], let input = prepare(image, cmPerPixel: spacing[jobs[j].file]) {
-                prepared.set(j, input)
-            }
+        // The first two frames of each screen size have their fans detected (one per core); the others
+        // first try the more complete of the two (the larger: a dark far field or lung can leave a hull
+        // short), so detection runs about twice a study instead of once an image.
+        var leadersOfSize: [Int: [Int]] = [:], leaders: [Int] = [], followers: [Int] = []
+        for j in jobs.indices {
+            guard let image = decoded[jobs[j].file]?[jobs[j].frame] else { continue }
+            let key = image.width << 32 | image.height
+            if leadersOfSize[key, default: []].count < 2 { leadersOfSize[key, default: []].append(j); leaders.append(j) } else { followers.append(j) }
+        }
+        let fans = ConcurrentSlots<FanRegion>(count: jobs.count)
+        @Sendable func run(_ j: Int, reusing earlier: FanRegion?) {
+            guard let image = decoded[jobs[j].file]?[jobs[j].frame] else { return }
+            let (input, fan) = prepare(image, cmPerPixel: spacing[jobs[j].file], reusing: earlier)
+            if let input { prepared.set(j, input) }
+            if let fan { fans.set(j, fan) }
+        }
+        let detectAfresh = leaders
+        DispatchQueue.concurrentPerform(iterations: detectAfresh.count) { run(detectAfresh[$0], reusing: nil) }
+        let reference = leadersOfSize.mapValues { js in js.compactMap { fans[$0] }.max { $0.area < $1.area } }
+        let tryReuse = followers
+        DispatchQueue.concurrentPerform(iterations: tryReuse.count) { k in
+            let j = tryReuse[k], image = decoded[jobs[j].file]![jobs[j].frame]
+            run(j, reusing: reference[image.width << 32 | image.height] ?? nil)
         }
         var out = files.map { [NetworkInput?](repeating: nil, count: $0.frames.count) }
         for (j, job) in jobs.enumerated() { out[job.file][job.frame] = prepared[j] }

@@ -13,6 +13,21 @@ public struct FanRegion: Sendable {
     /// Bounding box of the fan: x0..<x1, y0..<y1.
     public let x0: Int, y0: Int, x1: Int, y1: Int
     public var area: Int { mask.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    /// The fan's shape at half resolution, before any overlay is cut out (what another image of the
+    /// same acquisition geometry can reuse), and the pixels that check that it fits.
+    let shape: FanShape?
+}
+
+/// A detected fan's half-resolution hull, and sample points just outside and just inside each side of
+/// its edge (left, right, top, bottom): the outside points that were flat background on the image it
+/// was found in (the hull can stop short of a dark near or far field, so some outside points may be
+/// tissue, and are not used), and the share of each side's inside points that showed tissue there.
+struct FanShape: Sendable {
+    let halfWidth: Int, halfHeight: Int
+    let hull: [Bool]
+    let flatOutside: [Int]
+    let inside: [[Int]]
+    let insideTissueShare: [Double]
 }
 
 public enum FanDetector {
@@ -77,7 +92,29 @@ public enum FanDetector {
         steato_expand_mask(eroded, sw, sh, coloured, w, &mask, &box)
         let (x0, y0, x1, y1) = (box[0], box[1], box[2], box[3])
         guard x1 - x0 > 16, y1 - y0 > 16 else { return nil }
-        return FanRegion(width: w, height: h, mask: mask, x0: x0, y0: y0, x1: x1, y1: y1)
+        let shape = FanShape.make(hull: eroded, halfWidth: sw, halfHeight: sh, grey: grey, width: w, height: h)
+        return FanRegion(width: w, height: h, mask: mask, x0: x0, y0: y0, x1: x1, y1: y1, shape: shape)
+    }
+
+    /// `previous`'s fan for another image of the same screen size, when it fits that image: the screen
+    /// just outside its edge is flat background and the tissue just inside is where it was (a different
+    /// depth, zoom or probe moves the edge and fails the check). The new image's own coloured overlays
+    /// are cut out. nil when it does not fit: detect afresh.
+    public static func reuse(_ previous: FanRegion, grey: [UInt8], coloured: [Bool], width w: Int, height h: Int) -> FanRegion? {
+        guard let shape = previous.shape, previous.width == w, previous.height == h, grey.count == w * h else { return nil }
+        let background = FanShape.background(grey, width: w, height: h)
+        let stillFlat = shape.flatOutside.filter { FanShape.level(grey, at: $0, width: w) <= background + FanShape.flat }.count
+        guard Double(stillFlat) >= 0.97 * Double(shape.flatOutside.count) else { return nil }
+        // Each side on its own: a fan that shrank at one side only (a shallower linear image) fails there.
+        for (points, share) in zip(shape.inside, shape.insideTissueShare) {
+            let tissue = points.filter { FanShape.level(grey, at: $0, width: w) > background + FanShape.tissue }.count
+            guard Double(tissue) >= 0.9 * share * Double(points.count) else { return nil }
+        }
+        var mask = [Bool](repeating: false, count: w * h)
+        var box = [Int](repeating: 0, count: 4)
+        steato_expand_mask(shape.hull, shape.halfWidth, shape.halfHeight, coloured, w, &mask, &box)
+        guard box[2] - box[0] > 16, box[3] - box[1] > 16 else { return nil }
+        return FanRegion(width: w, height: h, mask: mask, x0: box[0], y0: box[1], x1: box[2], y1: box[3], shape: shape)
     }
 
     static func boxBlur(_ v: [Float], width w: Int, height h: Int, radius r: Int) -> [Float] {
@@ -191,5 +228,65 @@ public enum FanDetector {
         var scratch = [Bool](repeating: false, count: m.count), out = scratch
         steato_erode(m, w, h, r, &scratch, &out)
         return out
+    }
+}
+
+extension FanShape {
+    /// Sample points 6 half-resolution pixels (12 on the screen) outside and inside the hull's edge,
+    /// on every other row (left and right ends) and every other column (top and bottom ends).
+    static func make(hull: [Bool], halfWidth sw: Int, halfHeight sh: Int, grey: [UInt8], width w: Int, height h: Int) -> FanShape? {
+        let gap = 6
+        var outside: [Int] = [], inside: [[Int]] = [[], [], [], []]
+        func add(_ side: Int, _ ox: Int, _ oy: Int, _ ix: Int, _ iy: Int) {
+            // Full-resolution top-left of a 4×4 box, kept off the screen's edge.
+            func at(_ x: Int, _ y: Int) -> Int? {
+                let fx = 2 * x - 1, fy = 2 * y - 1
+                return fx >= 0 && fy >= 0 && fx + 4 <= w && fy + 4 <= h ? fy * w + fx : nil
+            }
+            guard let i = at(ix, iy) else { return }
+            inside[side].append(i)
+            if let o = at(ox, oy) { outside.append(o) }
+        }
+        for y in stride(from: 0, to: sh, by: 2) {
+            var first = -1, last = -1
+            for x in 0..<sw where hull[y * sw + x] { if first < 0 { first = x }; last = x }
+            guard first >= 0, last - first > 4 * gap else { continue }
+            add(0, first - gap, y, first + gap, y)
+            add(1, last + gap, y, last - gap, y)
+        }
+        for x in stride(from: 0, to: sw, by: 2) {
+            var first = -1, last = -1
+            for y in 0..<sh where hull[y * sw + x] { if first < 0 { first = y }; last = y }
+            guard first >= 0, last - first > 4 * gap else { continue }
+            add(2, x, first - gap, x, first + gap)
+            add(3, x, last + gap, x, last - gap)
+        }
+        let background = Self.background(grey, width: w, height: h)
+        // Screen background is uniform to a grey level or two; dark tissue (a fat layer, lung) rarely is.
+        let flatOutside = outside.filter { level(grey, at: $0, width: w) <= background + 2 }
+        guard flatOutside.count >= 32, inside.allSatisfy({ $0.count >= 8 }) else { return nil }
+        let shares = inside.map { points in
+            Double(points.filter { level(grey, at: $0, width: w) > background + Self.tissue }.count) / Double(points.count)
+        }
+        return FanShape(halfWidth: sw, halfHeight: sh, hull: hull, flatOutside: flatOutside, inside: inside, insideTissueShare: shares)
+    }
+
+    /// Grey levels above the background: at most this is flat screen; above `tissue` is echo.
+    static let flat = 6.0, tissue = 3.0
+
+    /// Mean grey of the 4×4 box whose top-left pixel is `i`.
+    static func level(_ grey: [UInt8], at i: Int, width w: Int) -> Double {
+        var sum = 0
+        for dy in 0..<4 { for dx in 0..<4 { sum += Int(grey[i + dy * w + dx]) } }
+        return Double(sum) / 16
+    }
+
+    /// The screen's background: the median grey of its border.
+    static func background(_ grey: [UInt8], width w: Int, height h: Int) -> Double {
+        var border: [UInt8] = []
+        for x in stride(from: 0, to: w, by: 2) { border.append(grey[x]); border.append(grey[(h - 1) * w + x]) }
+        for y in stride(from: 0, to: h, by: 2) { border.append(grey[y * w]); border.append(grey[y * w + w - 1]) }
+        border.sort()
+        return Double(border[border.count / 2])
     }
 }

@@ -70,6 +70,8 @@ struct BenchModelCommand: ParsableCommand {
     @Flag(help: "Also time each stage of the trunk.") var profile = false
     @Option(help: "Worker threads splitting the batch (each with single-threaded BLAS); 0 uses BLAS threads instead.")
     var workers = 2
+    @Flag(help: "Run the layer-by-layer reference path instead of the blocked, fused kernels (to measure their effect).")
+    var layerByLayer = false
 
     func run() throws {
         if let writeModel {
@@ -95,7 +97,7 @@ struct BenchModelCommand: ParsableCommand {
         }
         let n = x.shape[0]
         let context = ForwardContext(training: false)
-        let engine = workers > 0 ? InferenceEngine(network: net, workers: workers) : nil
+        let engine = workers > 0 ? InferenceEngine(network: net, workers: workers, blocked: !layerByLayer) : nil
         if engine == nil { BLAS.setThreads(options.threads) }
         func infer() -> Tensor { engine?.run(x, conditions: conditions) ?? net.forward(x, conditions: conditions, context: context) }
         var logits = infer()   // warm-up, and the output
@@ -128,7 +130,8 @@ struct BenchModelCommand: ParsableCommand {
         let gflops = 2 * Double(spec.multiplyAdds) * Double(n) / (ms / 1000) / 1e9
         BLAS.setThreads(options.threads)
         let peak = BLAS.peakGFLOPS()
-        let threading = engine.map { "\($0.workers) workers × 1 BLAS thread" } ?? "\(options.threads) BLAS threads"
+        let threading = engine.map { "\($0.workers) workers" + ($0.isBlocked ? ", blocked kernels" : " × 1 BLAS thread, layer by layer") }
+            ?? "\(options.threads) BLAS threads, layer by layer"
         print("model \(spec.inputChannels)×\(spec.inputHeight)×\(spec.inputWidth), \(String(format: "%.1f", Double(spec.multiplyAdds) / 1e6)) M multiply-adds per image; batch \(n); \(threading)")
         print(String(format: "median %.3f ms per batch, %.3f ms per image, %.1f images/s", ms, ms / Double(n), Double(n) / (ms / 1000)))
         print(String(format: "%.2f GFLOP/s = %.1f%% of this machine's sgemm peak (%.1f GFLOP/s, 512³, same threads)", gflops, 100 * gflops / peak, peak))

@@ -354,3 +354,86 @@ import UltrasoundImaging
         for view in 0..<3 { #expect(conditions.filter { $0 == view }.count > 60, "liver view \(view)") }
     }
 }
+
+/// A fan found once is reused for the other images of the same acquisition, and only when it fits.
+@Suite struct FanReuseTests {
+    static func overlap(_ a: FanRegion, _ b: FanRegion) -> Double {
+        var both = 0, either = 0
+        for i in a.mask.indices where a.mask[i] || b.mask[i] { either += 1; if a.mask[i] && b.mask[i] { both += 1 } }
+        return Double(both) / Double(max(1, either))
+    }
+
+    /// Share of the true fan's visible pixels a mask finds (recall), and share of the mask inside the true
+    /// fan (precision; dark lung or a shadow inside the fan's outline is still fan).
+    static func recallPrecision(_ fan: FanRegion, _ frame: SimulatedFrame) -> (Double, Double) {
+        let (grey, _) = FanDetector.greyAndColour(frame.image)
+        var both = 0, truth = 0, found = 0, inside = 0
+        for y in 0..<frame.image.height { for x in 0..<frame.image.width {
+            let i = y * frame.image.width + x
+            let t = frame.insideFan(x, y) && grey[i] > 20
+            if t { truth += 1 }; if fan.mask[i] { found += 1 }; if t && fan.mask[i] { both += 1 }
+            if fan.mask[i] && frame.insideFan(x, y) { inside += 1 }
+        } }
+        return (Double(both) / Double(max(1, truth)), Double(inside) / Double(max(1, found)))
+    }
+
+    /// Within an exam (one probe, one depth) the larger of the first two frames' fans fits most other
+    /// frames; whenever a
+    /// fan is reused — within an exam or on another exam's screen of the same size — it matches the
+    /// true fan as well as detecting afresh does.
+    @Test func aReusedFanIsAsGoodAsDetectingAfresh() throws {
+        var accepted = 0, tried = 0
+        let profiles = ScannerProfile.all + (0..<6).map { ScannerProfile.randomised(seed: UInt64(300 + $0)) }
+        for (k, profile) in profiles.enumerated() {
+            let exams = (0..<2).map { Exam(patient: SimulatedPatient(index: k, fatPercent: 25, seed: UInt64(k)), profile: profile,
+                                           date: "2025-01-01", seed: UInt64(40 + 7 * k + $0)) }
+            // As scoring does: the larger of the first two frames' fans.
+            let leaderFan = try [View.subcostal, .rightIntercostal].map { view in
+                try #require(FanDetector.detect(exams[0].frame(view: view, index: 0).image), "\(profile.id): no fan")
+            }.max { $0.area < $1.area }!
+            let candidates = [exams[0].frame(view: .rightIntercostal, index: 1), exams[0].frame(view: .leftLobe, index: 2),
+                              exams[1].frame(view: .subcostal, index: 0)]
+            for (c, frame) in candidates.enumerated() {
+                let image = frame.image
+                let (grey, coloured) = FanDetector.greyAndColour(image)
+                guard let fresh = FanDetector.detect(grey: grey, coloured: coloured, width: image.width, height: image.height) else { continue }
+                let reused = FanDetector.reuse(leaderFan, grey: grey, coloured: coloured, width: image.width, height: image.height)
+                if c < 2 { tried += 1; if reused != nil { accepted += 1 } }
+                guard let reused else { continue }
+                let (r1, p1) = Self.recallPrecision(reused, frame), (r0, p0) = Self.recallPrecision(fresh, frame)
+                #expect(r1 > min(r0, 0.95) - 0.02 && p1 > min(p0, 0.98) - 0.02,
+                        "\(profile.id) image \(c): reused recall \(r1) precision \(p1), afresh \(r0) \(p0)")
+            }
+        }
+        #expect(Double(accepted) >= 0.7 * Double(tried), "reused within an exam \(accepted) of \(tried)")
+    }
+
+    @Test func aFanIsNotReusedOnAnotherScreenOrABlankOne() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let image = exam.frame(view: .subcostal, index: 0).image
+        let fan = try #require(FanDetector.detect(image))
+        let blank = [UInt8](repeating: 12, count: image.width * image.height)
+        let none = [Bool](repeating: false, count: blank.count)
+        #expect(FanDetector.reuse(fan, grey: blank, coloured: none, width: image.width, height: image.height) == nil)
+        let smaller = [UInt8](repeating: 12, count: (image.width - 2) * image.height)
+        #expect(FanDetector.reuse(fan, grey: smaller, coloured: [Bool](repeating: false, count: smaller.count),
+                                  width: image.width - 2, height: image.height) == nil)
+    }
+
+    /// A study's frames prepared together (with reuse) give the inputs each frame gives alone.
+    @Test func preparingAStudyTogetherMatchesEachImageAlone() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 4, fatPercent: 30, seed: 6), profile: .aurora, date: "2025-01-01", seed: 9)
+        let files = try View.liverViews.flatMap { view in
+            try (0..<2).map { try JPEGCodec.encode(exam.frame(view: view, index: $0).image, quality: 90) }
+        }
+        let together = Preprocessing.prepare(files: files.map { (bytes: $0, frames: [0], cmPerPixel: nil) })
+        for (bytes, prepared) in zip(files, together) {
+            let alone = try #require(try Preprocessing.prepare(file: bytes).first ?? nil)
+            let input = try #require(prepared.first ?? nil)
+            let differing = zip(alone.mask, input.mask).filter { $0 != $1 }.count
+            #expect(differing <= alone.mask.count / 100, "\(differing) of \(alone.mask.count) cells differ in the mask")
+            let delta = zip(alone.intensity, input.intensity).map { abs($0 - $1) }.reduce(0, +) / Float(alone.intensity.count)
+            #expect(delta < 0.005, "mean |Δ intensity| \(delta)")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+#include "blocked_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+// One build for CPUs with AVX2 and FMA (x86-64-v3), one for the rest; the loader picks (ifunc).
+#if defined(__x86_64__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+#define LANES 8
+
+// e^x as in kernels.c (Cody–Waite reduction, degree-7 polynomial, relative error about 2e-7),
+// repeated here so the SiLU of each epilogue inlines into the kernel built for the same CPU.
+static inline __attribute__((always_inline)) float blocked_exp(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float shifted = x * 1.442695041f + 12582912.0f;
+    float n = shifted - 12582912.0f;
+    float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t bits;
+    memcpy(&bits, &shifted, 4);
+    bits = (bits - 0x4B400000 + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return p * scale;
+}
+
+static inline __attribute__((always_inline)) float blocked_silu(float v) { return v / (1.0f + blocked_exp(-v)); }
+
+MULTIVERSION
+void steato_nchwc_stem(const float *in, long cin, long h, long w, const float *weight, const float *bias, long cout,
+                       float *out, long ho, long wo) {
+    for (long ob = 0; ob < cout / LANES; ob++) {
+        const float *wb = weight + ob * cin * 9 * LANES;
+        float *dst = out + ob * ho * wo * LANES;
+        for (long oy = 0; oy < ho; oy++) {
+            for (long ox = 0; ox < wo; ox++) {
+                float acc[LANES];
+                for (int l = 0; l < LANES; l++) acc[l] = bias[ob * LANES + l];
+                for (long c = 0; c < cin; c++) {
+                    const float *plane = in + c * h * w;
+                    for (int ky = 0; ky < 3; ky++) {
+                        long iy = oy * 2 - 1 + ky;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int kx = 0; kx < 3; kx++) {
+                            long ix = ox * 2 - 1 + kx;
+                            if (ix < 0 || ix >= w) continue;
+                            const float v = plane[iy * w + ix];
+                            const float *wv = wb + ((c * 3 + ky) * 3 + kx) * LANES;
+                            for (int l = 0; l < LANES; l++) acc[l] += v * wv[l];
+                        }
+                    }
+                }
+                float *o = dst + (oy * wo + ox) * LANES;
+                for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
+            }
+        }
+    }
+}
+
+// One output pixel of a depthwise 3×3 with every tap inside the image.
+static inline __attribute__((always_inline)) void depthwise_inside(const float *src, long w, const float taps[9][LANES],
+                                                                  const float *b, float *o) {
+    float acc[LANES];
+    for (int l = 0; l < LANES; l++) acc[l] = b[l];
+    for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++) {
+            const float *x = src + (ky * w + kx) * LANES;
+            for (int l = 0; l < LANES; l++) acc[l] += x[l] * taps[ky * 3 + kx][l];
+        }
+    for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
+}
+
+MULTIVERSION
+void steato_nchwc_depthwise(const float *in, long channels, long h, long w, const float *weight, const float *bias,
+                            long stride, float *out, long ho, long wo) {
+    for (long cb = 0; cb < channels / LANES; cb++) {
+        const float *src = in + cb * h * w * LANES;
+        float *dst = out + cb * ho * wo * LANES;
+        float taps[9][LANES];
+        memcpy(taps, weight + cb * 9 * LANES, sizeof taps);
+        const float *b = bias + cb * LANES;
+        for (long oy = 0; oy < ho; oy++) {
+            const long iy0 = oy * stride - 1;
+            for (long ox = 0; ox < wo; ox++) {
+                const long ix0 = ox * stride - 1;
+                float *o = dst + (oy * wo + ox) * LANES;
+                if (iy0 >= 0 && iy0 + 2 < h && ix0 >= 0 && ix0 + 2 < w) {
+                    depthwise_inside(src + (iy0 * w + ix0) * LANES, w, taps, b, o);
+                    continue;
+                }
+                float acc[LANES];
+                for (int l = 0; l < LANES; l++) acc[l] = b[l];
+                for (int ky = 0; ky < 3; ky++) {
+                    long iy = iy0 + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    for (int kx = 0; kx < 3; kx++) {
+                        long ix = ix0 + kx;
+                        if (ix < 0 || ix >= w) continue;
+                        const float *x = src + (iy * w + ix) * LANES;
+                        for (int l = 0; l < LANES; l++) acc[l] += x[l] * taps[ky * 3 + kx][l];
+                    }
+                }
+                for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
+            }
+        }
+    }
+}
+
+// y = acc·a + c (bias and FiLM folded into one affine per channel), + residual, SiLU: one pixel's block.
+static inline __attribute__((always_inline)) void pointwise_epilogue(const float acc[LANES], const float a[LANES],
+                                                                    const float c[LANES], const float *residual, int silu,
+                                                                    float *o) {
+    float y[LANES];
+    for (int l = 0; l < LANES; l++) y[l] = acc[l] * a[l] + c[l];
+    if (residual)
+        for (int l = 0; l < LANES; l++) y[l] += residual[l];
+    if (silu)
+        for (int l = 0; l < LANES; l++) y[l] = blocked_silu(y[l]);
+    for (int l = 0; l < LANES; l++) o[l] = y[l];
+}
+
+// TILE pixels × BLOCKS output blocks of 8 channels, accumulated in registers over every input channel.
+#define POINTWISE_TILE(TILE, BLOCKS)                                                                        \
+    do {                                                                                                    \
+        float acc[BLOCKS][TILE][LANES];                                                                     \
+        memset(acc, 0, sizeof acc);                                                                         \
+        for (long cb = 0; cb < cin / LANES; cb++) {                                                         \
+            const float *x = in + (cb * plane + p) * LANES;                                                 \
+            const float *wc = weight + cb * LANES * LANES;                                                  \
+            for (int k = 0; k < LANES; k++) {                                                               \
+                for (int bk = 0; bk < BLOCKS; bk++) {                                                       \
+                    const float *wv = wc + (ob + bk) * cin * LANES + k * LANES;                             \
+                    for (int t = 0; t < TILE; t++) {                                                        \
+                        const float v = x[t * LANES + k];                                                   \
+                        for (int l = 0; l < LANES; l++) acc[bk][t][l] += v * wv[l];                         \
+                    }                                                                                       \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+        for (int bk = 0; bk < BLOCKS; bk++)                                                                 \
+            for (int t = 0; t < TILE; t++) {                                                                \
+                const long at = ((ob + bk) * plane + p + t) * LANES;                                        \
+                pointwise_epilogue(acc[bk][t], a[bk], c[bk], residual ? residual + at : 0, silu, out + at); \
+            }                                                                                               \
+    } while (0)
+
+MULTIVERSION
+void steato_nchwc_pointwise(const float *in, long cin, long plane, const float *weight, const float *bias, long cout,
+                            const float *film_scale, const float *film_shift, const float *residual, int silu, float *out) {
+    const long blocks = cout / LANES;
+    for (long ob = 0; ob < blocks;) {
+        const int pair = ob + 1 < blocks;
+        // The affine epilogue per channel: (W·x + bias)·(1 + s) + t = W·x·a + c.
+        float a[2][LANES], c[2][LANES];
+        for (int bk = 0; bk < 1 + pair; bk++)
+            for (int l = 0; l < LANES; l++) {
+                const long ch = (ob + bk) * LANES + l;
+                const float s = film_scale ? 1.0f + film_scale[ch] : 1.0f;
+                a[bk][l] = s;
+                c[bk][l] = bias[ch] * s + (film_shift ? film_shift[ch] : 0.0f);
+            }
+        long p = 0;
+        if (pair) {
+            for (; p + 6 <= plane; p += 6) POINTWISE_TILE(6, 2);
+            for (; p < plane; p++) POINTWISE_TILE(1, 2);
+            ob += 2;
+        } else {
+            for (; p + 6 <= plane; p += 6) POINTWISE_TILE(6, 1);
+            for (; p < plane; p++) POINTWISE_TILE(1, 1);
+            ob += 1;
+        }
+    }
+}
+
+void steato_nchwc_subsample(const float *in, long channels, long h, long w, long stride, float *out, long ho, long wo) {
+    for (long cb = 0; cb < channels / LANES; cb++)
+        for (long oy = 0; oy < ho; oy++)
+            for (long ox = 0; ox < wo; ox++)
+                memcpy(out + ((cb * ho + oy) * wo + ox) * LANES, in + ((cb * h + oy * stride) * w + ox * stride) * LANES,
+                       LANES * sizeof(float));
+}
+
+void steato_nchwc_average(const float *in, long channels, long plane, float *out) {
+    for (long cb = 0; cb < channels / LANES; cb++) {
+        double sum[LANES] = {0};
+        const float *src = in + cb * plane * LANES;
+        for (long i = 0; i < plane; i++)
+            for (int l = 0; l < LANES; l++) sum[l] += src[i * LANES + l];
+        for (int l = 0; l < LANES; l++) out[cb * LANES + l] = (float)(sum[l] / (double)plane);
+    }
+}

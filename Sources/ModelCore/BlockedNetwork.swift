@@ -1,0 +1,136 @@
+import CKernels
+
+/// The folded network run image by image on channel-blocked activations (NCHW8c) with fused kernels
+/// (`blocked_kernels.h`): the stem, each block's depthwise, shortcut and pointwise convolutions with
+/// bias, FiLM, residual and SiLU in their epilogues, pooling and the head. Weights are packed once;
+/// every activation buffer is allocated once here, so scoring allocates nothing per image. One
+/// instance per thread. The layer-by-layer `ConvNet` stays the reference it is tested against.
+public final class BlockedNetwork {
+    public let spec: NetworkSpec
+
+    private struct Block {
+        var cin: Int, cout: Int, stride: Int
+        var h: Int, w: Int, ho: Int, wo: Int
+        var depthwise: [Float], depthwiseBias: [Float]
+        var pointwise: [Float], pointwiseBias: [Float]
+        var shortcut: [Float]?, shortcutBias: [Float]?
+        var filmScale: [Float], filmShift: [Float]
+    }
+
+    private let stem: [Float], stemBias: [Float]
+    private let stemH: Int, stemW: Int
+    private let blocks: [Block]
+    private let head: [Float], headBias: [Float]
+    private let features: Int
+    private var current: [Float], next: [Float], depthwiseOut: [Float], shortcutOut: [Float], subsampled: [Float]
+    private var pooled: [Float]
+
+    /// Whether a spec fits the blocked kernels: every channel count a multiple of 8.
+    public static func supports(_ spec: NetworkSpec) -> Bool {
+        spec.stem % 8 == 0 && spec.blocks.allSatisfy { $0.out % 8 == 0 && ($0.stride == 1 || $0.stride == 2) }
+    }
+
+    /// From the inference (folded) form of a network.
+    public init(folded net: ConvNet) {
+        precondition(net.isFolded, "the blocked network is built from the folded form")
+        precondition(Self.supports(net.spec), "channel counts must be multiples of 8")
+        spec = net.spec
+        var named: [String: [Float]] = [:]
+        for p in net.parameters { named[p.name] = p.value.data }
+        func tensor(_ name: String) -> [Float] {
+            guard let t = named[name] else { preconditionFailure("folded network has no \(name)") }
+            return t
+        }
+        let cin = spec.inputChannels
+        stem = Self.packDense(tensor("stem.conv.weight"), cout: spec.stem, perOut: cin * 9)
+        stemBias = tensor("stem.conv.bias")
+        stemH = (spec.inputHeight + 2 - 3) / 2 + 1
+        stemW = (spec.inputWidth + 2 - 3) / 2 + 1
+        var largest = spec.stem * stemH * stemW, largestShortcutInput = 0
+        var (c, h, w) = (spec.stem, stemH, stemW)
+        var built: [Block] = []
+        for (i, b) in spec.blocks.enumerated() {
+            let p = "blocks.\(i)."
+            let ho = (h + 2 - 3) / b.stride + 1, wo = (w + 2 - 3) / b.stride + 1
+            let needsShortcut = b.stride != 1 || c != b.out
+            built.append(Block(
+                cin: c, cout: b.out, stride: b.stride, h: h, w: w, ho: ho, wo: wo,
+                depthwise: Self.packDense(tensor(p + "dw.weight"), cout: c, perOut: 9), depthwiseBias: tensor(p + "dw.bias"),
+                pointwise: Self.packDense(tensor(p + "pw.weight"), cout: b.out, perOut: c), pointwiseBias: tensor(p + "pw.bias"),
+                shortcut: needsShortcut ? Self.packDense(tensor(p + "short.weight"), cout: b.out, perOut: c) : nil,
+                shortcutBias: needsShortcut ? tensor(p + "short.bias") : nil,
+                filmScale: tensor(p + "film.scale"), filmShift: tensor(p + "film.shift")))
+            largest = max(largest, c * ho * wo, b.out * ho * wo)
+            if needsShortcut && b.stride != 1 { largestShortcutInput = max(largestShortcutInput, c * ho * wo) }
+            (c, h, w) = (b.out, ho, wo)
+        }
+        blocks = built
+        features = c
+        head = tensor("head.weight")
+        headBias = tensor("head.bias")
+        current = [Float](repeating: 0, count: largest)
+        next = current
+        depthwiseOut = current
+        shortcutOut = current
+        subsampled = [Float](repeating: 0, count: max(1, largestShortcutInput))
+        pooled = [Float](repeating: 0, count: c)
+    }
+
+    /// A weight [cout, perOut] (a dense conv's [cout, cin, k, k], a depthwise conv's [c, 1, k, k]) as
+    /// [cout / 8][perOut][8]: each input tap's eight output channels side by side.
+    static func packDense(_ weight: [Float], cout: Int, perOut: Int) -> [Float] {
+        var packed = [Float](repeating: 0, count: weight.count)
+        for ob in 0..<(cout / 8) {
+            for k in 0..<perOut {
+                for l in 0..<8 { packed[(ob * perOut + k) * 8 + l] = weight[(ob * 8 + l) * perOut + k] }
+            }
+        }
+        return packed
+    }
+
+    /// Logits of one image [C, H, W] under one condition (view index), written to `logits`.
+    public func forward(_ image: UnsafePointer<Float>, condition: Int, logits: UnsafeMutablePointer<Float>) {
+        precondition(condition >= 0 && condition < spec.conditions, "condition \(condition) outside 0..<\(spec.conditions)")
+        current.withUnsafeMutableBufferPointer { out in
+            steato_nchwc_stem(image, spec.inputChannels, spec.inputHeight, spec.inputWidth, stem, stemBias, spec.stem,
+                              out.baseAddress!, stemH, stemW)
+        }
+        for b in blocks {
+            let plane = b.ho * b.wo
+            current.withUnsafeBufferPointer { x in
+            depthwiseOut.withUnsafeMutableBufferPointer { dw in
+            shortcutOut.withUnsafeMutableBufferPointer { sc in
+            subsampled.withUnsafeMutableBufferPointer { sub in
+            next.withUnsafeMutableBufferPointer { y in
+                steato_nchwc_depthwise(x.baseAddress!, b.cin, b.h, b.w, b.depthwise, b.depthwiseBias, b.stride,
+                                       dw.baseAddress!, b.ho, b.wo)
+                var residual = UnsafePointer(x.baseAddress!)
+                if let weight = b.shortcut, let bias = b.shortcutBias {
+                    var source = UnsafePointer(x.baseAddress!)
+                    if b.stride != 1 {
+                        steato_nchwc_subsample(x.baseAddress!, b.cin, b.h, b.w, b.stride, sub.baseAddress!, b.ho, b.wo)
+                        source = UnsafePointer(sub.baseAddress!)
+                    }
+                    steato_nchwc_pointwise(source, b.cin, plane, weight, bias, b.cout, nil, nil, nil, 0, sc.baseAddress!)
+                    residual = UnsafePointer(sc.baseAddress!)
+                }
+                b.filmScale.withUnsafeBufferPointer { scale in b.filmShift.withUnsafeBufferPointer { shift in
+                    steato_nchwc_pointwise(dw.baseAddress!, b.cin, plane, b.pointwise, b.pointwiseBias, b.cout,
+                                           scale.baseAddress! + condition * b.cout, shift.baseAddress! + condition * b.cout,
+                                           residual, 1, y.baseAddress!)
+                } }
+            } } } } }
+            swap(&current, &next)
+        }
+        let last = blocks.last
+        let plane = last.map { $0.ho * $0.wo } ?? stemH * stemW
+        current.withUnsafeBufferPointer { x in pooled.withUnsafeMutableBufferPointer { p in
+            steato_nchwc_average(x.baseAddress!, features, plane, p.baseAddress!)
+        } }
+        for o in 0..<spec.outputs {
+            var sum = headBias[o]
+            for c in 0..<features { sum += head[o * features + c] * pooled[c] }
+            logits[o] = sum
+        }
+    }
+}

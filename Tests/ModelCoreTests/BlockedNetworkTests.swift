@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import ModelCore
+
+/// The blocked, fused kernels against the layer-by-layer reference (itself checked against numpy):
+/// every block kind (identity and projection shortcuts, stride 1 and 2), odd sizes (border pixels and
+/// strided edges), every view's FiLM, the shipped width and four times it, and the shipped model file.
+@Suite struct BlockedNetworkTests {
+    /// A network with trained-looking batch-norm statistics and non-zero FiLM, then folded.
+    static func foldedNet(stem: Int, widths: [(Int, Int)], height: Int, width: Int, seed: UInt64) -> ConvNet {
+        let spec = NetworkSpec(inputChannels: 2, inputHeight: height, inputWidth: width, conditions: 4, stem: stem,
+                               blocks: widths.map { .init(out: $0.0, stride: $0.1) }, dropout: 0.1,
+                               heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: 4), .init(name: "gate", size: 3)])
+        let net = ConvNet(spec: spec, seed: seed)
+        for (i, p) in net.parameters.enumerated() where p.name.hasSuffix(".scale") || p.name.hasSuffix(".shift") {
+            p.value = GradientCheck.random(p.value.shape, seed: seed &+ UInt64(i), scale: 0.5)
+        }
+        let context = ForwardContext(training: true)
+        for step in 0..<3 {
+            let x = GradientCheck.random([4, 2, height, width], seed: seed &+ UInt64(step + 100), scale: 2)
+            _ = net.forward(x, conditions: [0, 1, 2, 3], context: context)
+        }
+        return net.folded()
+    }
+
+    static func compare(_ net: ConvNet, images: Int, seed: UInt64) -> Float {
+        let spec = net.spec
+        let x = GradientCheck.random([images, 2, spec.inputHeight, spec.inputWidth], seed: seed, scale: 1.5)
+        let conditions = (0..<images).map { $0 % spec.conditions }
+        let reference = net.forward(x, conditions: conditions, context: ForwardContext(training: false))
+        let engine = InferenceEngine(network: net, workers: 2)
+        #expect(engine.isBlocked)
+        return maxAbsDifference(engine.run(x, conditions: conditions), reference)
+    }
+
+    @Test(arguments: [(32, 32), (31, 27), (17, 40)])
+    func everyBlockKindMatchesTheReference(size: (Int, Int)) {
+        let net = Self.foldedNet(stem: 16, widths: [(24, 2), (24, 1), (48, 2), (48, 1), (64, 1), (96, 2)],
+                                 height: size.0, width: size.1, seed: 21)
+        let difference = Self.compare(net, images: 5, seed: 7)
+        #expect(difference < 1e-4, "max |Δ| \(difference) at \(size)")
+    }
+
+    @Test func theShippedArchitectureAndFourTimesItsWidthMatch() {
+        let shipped = [(24, 2), (24, 1), (48, 2), (48, 1), (64, 2), (64, 1), (96, 2), (96, 1)]
+        let net = Self.foldedNet(stem: 16, widths: shipped, height: 128, width: 128, seed: 3)
+        let d1 = Self.compare(net, images: 3, seed: 11)
+        #expect(d1 < 1e-4, "shipped: max |Δ| \(d1)")
+        let wide = Self.foldedNet(stem: 64, widths: shipped.map { ($0.0 * 4, $0.1) }, height: 64, width: 64, seed: 4)
+        let d4 = Self.compare(wide, images: 2, seed: 12)
+        #expect(d4 < 1e-4, "4× wide: max |Δ| \(d4)")
+    }
+
+    @Test func theDefaultModelFileGivesTheSameLogits() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/steatoscope-default.safetensors").path
+        let file = try SafetensorsFile.read(path: path)
+        // The default file holds an ensemble; each member's tensors carry a prefix ("member0.", …).
+        let prefixes = Set(file.tensors.keys.compactMap { key -> String? in
+            guard key.hasPrefix("member"), let dot = key.firstIndex(of: ".") else { return nil }
+            return String(key[...dot])
+        })
+        for prefix in prefixes.isEmpty ? [""] : prefixes.sorted() {
+            let net = try ConvNet.load(file, path: path, prefix: prefix).folded()
+            let difference = Self.compare(net, images: 4, seed: 5)
+            #expect(difference < 1e-4, "\(prefix) max |Δ| \(difference)")
+        }
+    }
+
+    @Test func channelCountsThatAreNotMultiplesOfEightKeepTheReferencePath() {
+        let engine = InferenceEngine(network: ConvNet(spec: ModelFileTests.spec), workers: 1)
+        #expect(!engine.isBlocked)
+    }
+
+    @Test func packingPutsEachTapsEightOutputsSideBySide() {
+        // weight [16 outputs, 3 per output]: value = 100·output + tap
+        var weight: [Float] = []
+        for o in 0..<16 { for tap in 0..<3 { weight.append(Float(100 * o + tap)) } }
+        let packed = BlockedNetwork.packDense(weight, cout: 16, perOut: 3)
+        let firstTap: [Float] = (0..<8).map { Float(100 * $0) }
+        let secondTap: [Float] = (0..<8).map { Float(100 * $0 + 1) }
+        let secondBlock: [Float] = (8..<16).map { Float(100 * $0) }
+        #expect(Array(packed[0..<8]) == firstTap)
+        #expect(Array(packed[8..<16]) == secondTap)
+        #expect(Array(packed[24..<32]) == secondBlock)
+    }
+}
