@@ -159,7 +159,7 @@ void steato_silu_backward(const float *x, const float *dy, float *dx, long n) {
 MULTIVERSION
 void steato_batchnorm_forward(const float *x, long n, long channels, long plane, const float *gamma, const float *beta,
                               float *mean, float *variance, float epsilon, int training, float *normalised,
-                              float *inverse_std, float *y) {
+                              float *inverse_std, int silu, float *y) {
     const double m = (double)(n * plane);
     for (long c = 0; c < channels; c++) {
         if (training) {
@@ -185,7 +185,12 @@ void steato_batchnorm_forward(const float *x, long n, long channels, long plane,
             float *yc = y + base;
             if (training) {
                 float *hc = normalised + base;
-                for (long i = 0; i < plane; i++) { const float h = (xc[i] - mu) * inv; hc[i] = h; yc[i] = g * h + bt; }
+                if (silu)
+                    for (long i = 0; i < plane; i++) { const float h = (xc[i] - mu) * inv; hc[i] = h; yc[i] = silu1(g * h + bt); }
+                else
+                    for (long i = 0; i < plane; i++) { const float h = (xc[i] - mu) * inv; hc[i] = h; yc[i] = g * h + bt; }
+            } else if (silu) {
+                for (long i = 0; i < plane; i++) yc[i] = silu1(g * ((xc[i] - mu) * inv) + bt);
             } else {
                 for (long i = 0; i < plane; i++) yc[i] = g * ((xc[i] - mu) * inv) + bt;
             }
@@ -211,6 +216,42 @@ void steato_batchnorm_backward(const float *dy, const float *normalised, long n,
         for (long b = 0; b < n; b++) {
             const long base = (b * channels + c) * plane;
             for (long i = 0; i < plane; i++) dx[base + i] = scale * (m * dy[base + i] - fg - normalised[base + i] * fgx);
+        }
+    }
+}
+
+// dL/dz of y = silu(z) at z = g·h + b, from dL/dy.
+static inline float silu_gradient(float dy, float z) {
+    const float s = 1.0f / (1.0f + fast_exp(-z));
+    return dy * s * (1.0f + z * (1.0f - s));
+}
+
+MULTIVERSION
+void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+                                    const float *gamma, const float *beta, const float *inverse_std, float *dgamma,
+                                    float *dbeta, float *dx) {
+    const float m = (float)(n * plane);
+    for (long c = 0; c < channels; c++) {
+        const float g = gamma[c], bt = beta[c];
+        double sg = 0, sgx = 0;
+        for (long b = 0; b < n; b++) {
+            const long base = (b * channels + c) * plane;
+            float pg = 0, pgx = 0;
+            for (long i = 0; i < plane; i++) {
+                const float h = normalised[base + i], dz = silu_gradient(dy[base + i], g * h + bt);
+                pg += dz; pgx += dz * h;
+            }
+            sg += pg; sgx += pgx;
+        }
+        dgamma[c] += (float)sgx;
+        dbeta[c] += (float)sg;
+        const float scale = g * inverse_std[c] / m, fg = (float)sg, fgx = (float)sgx;
+        for (long b = 0; b < n; b++) {
+            const long base = (b * channels + c) * plane;
+            for (long i = 0; i < plane; i++) {
+                const float h = normalised[base + i], dz = silu_gradient(dy[base + i], g * h + bt);
+                dx[base + i] = scale * (m * dz - fg - h * fgx);
+            }
         }
     }
 }

@@ -10,6 +10,8 @@ public final class BatchNorm2d: Layer {
     /// Weight of the newest batch in the running averages (1/(t+1) gives the plain average of t+1 batches).
     public var momentum: Float
     public let epsilon: Float
+    /// SiLU applied in the same pass (forward and backward), instead of a separate layer after this one.
+    public var fusedSiLU = false
     let name: String
 
     private var normalised = Tensor(zeros: [0])
@@ -49,7 +51,7 @@ public final class BatchNorm2d: Layer {
         gamma.value.data.withUnsafeBufferPointer { g in beta.value.data.withUnsafeBufferPointer { b in
         normalised.data.withUnsafeMutableBufferPointer { xh in inverseStd.withUnsafeMutableBufferPointer { inv in
             steato_batchnorm_forward(xp.baseAddress!, n, channels, p, g.baseAddress!, b.baseAddress!, &mean, &variance,
-                                     epsilon, training, xh.baseAddress, inv.baseAddress, op.baseAddress!)
+                                     epsilon, training, xh.baseAddress, inv.baseAddress, fusedSiLU ? 1 : 0, op.baseAddress!)
         } } } } } }
         if context.training {
             for c in 0..<channels {
@@ -64,16 +66,22 @@ public final class BatchNorm2d: Layer {
         let n = gradient.shape[0], p = gradient.shape[2] * gradient.shape[3]
         inputGrad.resize(gradient.shape)
         gradient.data.withUnsafeBufferPointer { gp in normalised.data.withUnsafeBufferPointer { xh in
-        gamma.value.data.withUnsafeBufferPointer { g in inverseStd.withUnsafeBufferPointer { inv in
+        gamma.value.data.withUnsafeBufferPointer { g in beta.value.data.withUnsafeBufferPointer { b in
+        inverseStd.withUnsafeBufferPointer { inv in
         gamma.grad.data.withUnsafeMutableBufferPointer { dg in beta.grad.data.withUnsafeMutableBufferPointer { db in
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
-            steato_batchnorm_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, inv.baseAddress!,
-                                      dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
-        } } } } } } }
+            if fusedSiLU {
+                steato_batchnorm_silu_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, b.baseAddress!,
+                                               inv.baseAddress!, dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
+            } else {
+                steato_batchnorm_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, inv.baseAddress!,
+                                          dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
+            }
+        } } } } } } } }
         return inputGrad
     }
 
-    /// The per-channel affine this layer applies at inference: y = a·x + b.
+    /// The per-channel affine this layer applies at inference: y = a·x + b (before any fused SiLU).
     public var inferenceAffine: (scale: [Float], shift: [Float]) {
         var a = [Float](repeating: 0, count: channels), b = a
         for c in 0..<channels {

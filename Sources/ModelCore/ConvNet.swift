@@ -95,11 +95,12 @@ public final class ConvNet {
             pairs.append((conv, bn))
             return [conv, bn]
         }
-        // In the folded (inference) form each activation runs in the pass that produces its input:
-        // SiLU inside the stem and depthwise convolutions, FiLM + residual + SiLU in one fused step.
+        // Each activation runs in the pass that produces its input: in the folded (inference) form inside
+        // the stem and depthwise convolutions (and FiLM + residual + SiLU in one fused step), in the
+        // training form inside the batch normalisation after them, forward and backward.
         func activated(_ unit: [Layer]) -> [Layer] {
-            if folded { (unit[0] as! Conv2d).fusedSiLU = true; return unit }
-            return unit + [SiLU()]
+            if folded { (unit[0] as! Conv2d).fusedSiLU = true } else { (unit[1] as! BatchNorm2d).fusedSiLU = true }
+            return unit
         }
         var layers: [Layer] = activated(convUnit("stem.conv", "stem.bn", in: spec.inputChannels, out: spec.stem, kernel: 3, stride: 2, groups: 1))
         var c = spec.stem

@@ -30,6 +30,28 @@ import Testing
         expectGood(GradientCheck.check(layer, input: GradientCheck.random([4, 3, 3, 3], seed: 4)), "batchnorm")
     }
 
+    /// Batch normalisation with SiLU fused into its forward and backward passes (the training form's
+    /// every normalisation before an activation) against finite differences and against the two layers apart.
+    @Test func batchNormWithFusedSiLU() {
+        let fused = BatchNorm2d("bn", channels: 3), plain = BatchNorm2d("bn", channels: 3)
+        fused.fusedSiLU = true
+        for layer in [fused, plain] {
+            layer.gamma.value = GradientCheck.random([3], seed: 2, scale: 1.5)
+            layer.beta.value = GradientCheck.random([3], seed: 3, scale: 1)
+        }
+        let x = GradientCheck.random([4, 3, 5, 4], seed: 4, scale: 2)
+        expectGood(GradientCheck.check(fused, input: x), "batchnorm + SiLU")
+        let context = ForwardContext(training: true)
+        fused.gamma.grad = Tensor(zeros: [3])   // the check above accumulated into it
+        let silu = SiLU()
+        let separate = silu.forward(plain.forward(x, context), context)
+        #expect(maxAbsDifference(fused.forward(x, context), separate) < 1e-5)
+        let dy = GradientCheck.random(x.shape, seed: 9)
+        let dxFused = fused.backward(dy), dxSeparate = plain.backward(silu.backward(dy))
+        #expect(maxAbsDifference(dxFused, dxSeparate) < 1e-5)
+        #expect(maxAbsDifference(fused.gamma.grad, plain.gamma.grad) < 1e-4)
+    }
+
     @Test func activations() {
         expectGood(GradientCheck.check(ReLU(), input: GradientCheck.random([2, 3, 4, 4], seed: 1, awayFromZero: true)), "relu")
         expectGood(GradientCheck.check(SiLU(), input: GradientCheck.random([2, 3, 4, 4], seed: 2, scale: 3)), "silu")
