@@ -101,13 +101,12 @@ long steato_conv3x3_scratch(long channels, long h, long w) {
     return channels * (h + 2) * (w + 2 + 2);
 }
 
-MULTIVERSION
-void steato_conv3x3_direct(const float *in, long cin, long h, long w, const float *weight, const float *bias,
-                           long cout, long stride, float *out, long ho, long wo, int silu, float *scratch) {
+// Zero-padded copies of every input row of [cin, h, w] in `scratch`; for stride 2 each laid out as
+// [even columns | odd columns] so every tap of a stride-2 row reads contiguously. Gives the row length.
+static long pad_rows(const float *in, long cin, long h, long w, long stride, float *scratch) {
     const long pw = w + 2, rows = h + 2;
     const long half = (pw + 1) / 2;            // length of the even (and, padded, odd) column arrays
     const long rowLength = stride == 2 ? 2 * half : pw;
-    // Padded copy of every input row; for stride 2 laid out as [even columns | odd columns].
     for (long c = 0; c < cin; c++) {
         for (long r = 0; r < rows; r++) {
             float *dst = scratch + (c * rows + r) * rowLength;
@@ -124,6 +123,40 @@ void steato_conv3x3_direct(const float *in, long cin, long h, long w, const floa
             }
         }
     }
+    return rowLength;
+}
+
+MULTIVERSION
+void steato_conv3x3_weight_gradient(const float *in, long cin, long h, long w, const float *dy, long cout, long stride,
+                                    long ho, long wo, float *dweight, float *scratch) {
+    const long rows = h + 2, half = (w + 2 + 1) / 2;
+    const long rowLength = pad_rows(in, cin, h, w, stride, scratch);
+    for (long o = 0; o < cout; o++) {
+        for (long c = 0; c < cin; c++) {
+            float *dw = dweight + (o * cin + c) * 9;
+            for (long ky = 0; ky < 3; ky++) {
+                float a0 = 0, a1 = 0, a2 = 0;
+                for (long oy = 0; oy < ho; oy++) {
+                    const float *g = dy + (o * ho + oy) * wo;
+                    const float *pr = scratch + (c * rows + oy * stride + ky) * rowLength;
+                    if (stride == 2) {
+                        const float *even = pr, *odd = pr + half;
+                        for (long ox = 0; ox < wo; ox++) { a0 += g[ox] * even[ox]; a1 += g[ox] * odd[ox]; a2 += g[ox] * even[ox + 1]; }
+                    } else {
+                        for (long ox = 0; ox < wo; ox++) { a0 += g[ox] * pr[ox]; a1 += g[ox] * pr[ox + 1]; a2 += g[ox] * pr[ox + 2]; }
+                    }
+                }
+                dw[ky * 3] += a0; dw[ky * 3 + 1] += a1; dw[ky * 3 + 2] += a2;
+            }
+        }
+    }
+}
+
+MULTIVERSION
+void steato_conv3x3_direct(const float *in, long cin, long h, long w, const float *weight, const float *bias,
+                           long cout, long stride, float *out, long ho, long wo, int silu, float *scratch) {
+    const long rows = h + 2, half = (w + 2 + 1) / 2;
+    const long rowLength = pad_rows(in, cin, h, w, stride, scratch);
     for (long o = 0; o < cout; o++) {
         const float b = bias ? bias[o] : 0.0f;
         for (long oy = 0; oy < ho; oy++) {

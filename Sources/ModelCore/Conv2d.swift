@@ -49,8 +49,10 @@ public final class Conv2d: Layer {
         if context.training { input = x } else if input.count > 0 { input = Tensor(zeros: [0]) }
         if depthwise {
             depthwiseForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
-        } else if !context.training && usesDirect3x3 {
+        } else if usesDirect3x3 && (!context.training || !needsInputGradient) {
+            // Training too, when no input gradient is wanted (the stem): backward is then direct as well.
             direct3x3Forward(x, n: n, h: h, w: w, ho: ho, wo: wo)
+            if context.training { savedShape = (n, h, w, ho, wo) }
             return output
         } else if groups == 1 && (!context.training || pointwise) {
             imageByImageForward(x, n: n, h: h, w: w, ho: ho, wo: wo)
@@ -117,6 +119,21 @@ public final class Conv2d: Layer {
                                       op.baseAddress! + b * outChannels * ho * wo, ho, wo, fusedSiLU ? 1 : 0, scratch.baseAddress!)
             }
         } } } } }
+    }
+
+    /// dW of the direct 3×3 convolution, image by image from the input and dY as they are (no unfolded
+    /// columns, no copy of dY into a [Cout, N·P] layout).
+    private func direct3x3WeightGradient(_ gradient: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        let need = steato_conv3x3_scratch(inChannels, h, w)
+        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+        input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
+        weight.grad.data.withUnsafeMutableBufferPointer { wg in columns.withUnsafeMutableBufferPointer { scratch in
+            for b in 0..<n {
+                steato_conv3x3_weight_gradient(xp.baseAddress! + b * inChannels * h * w, inChannels, h, w,
+                                               gp.baseAddress! + b * outChannels * ho * wo, outChannels, stride, ho, wo,
+                                               wg.baseAddress!, scratch.baseAddress!)
+            }
+        } } } }
     }
 
     /// Inference: each image's product is written straight into the output (no batch unfolding, no
@@ -205,7 +222,7 @@ public final class Conv2d: Layer {
         let (n, h, w, ho, wo) = savedShape
         precondition(input.count > 0, "backward needs a training forward pass first")
         inputGrad.resize([n, inChannels, h, w])
-        inputGrad.zero()
+        if needsInputGradient { inputGrad.zero() }
         let p = ho * wo
         if let bias {
             gradient.data.withUnsafeBufferPointer { gp in
@@ -218,6 +235,7 @@ public final class Conv2d: Layer {
             }
         }
         if depthwise { depthwiseBackward(gradient, n: n, h: h, w: w, ho: ho, wo: wo); return inputGrad }
+        if usesDirect3x3 && !needsInputGradient { direct3x3WeightGradient(gradient, n: n, h: h, w: w, ho: ho, wo: wo); return inputGrad }
         if pointwise && groups == 1 { pointwiseBackward(gradient, n: n, p: p); return inputGrad }
 
         let cinG = inChannels / groups, coutG = outChannels / groups, k = cinG * kernel * kernel, np = n * p

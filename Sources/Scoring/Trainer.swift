@@ -70,9 +70,19 @@ public final class Trainer {
         let augmentation = Augmentation()
         let context = ForwardContext(training: true, seed: options.seed &+ UInt64(epochsDone))
         var total = 0.0
+        // Data loading overlaps compute: batch k + 1 is augmented on another thread while batch k trains.
+        // Batches are still assembled one after another from one random stream, so results do not change.
+        let stream = RandomStream(rng)
+        let loader = BatchPrefetch()
+        let batchSize = options.batch
+        func load(_ step: Int) {
+            let batch = order[(step * batchSize)..<((step + 1) * batchSize)].map { samples[$0] }
+            loader.start { self.assemble(batch, augmentation: augmentation, rng: &stream.rng) }
+        }
+        load(0)
         for step in 0..<steps {
-            let batch = order[(step * options.batch)..<((step + 1) * options.batch)].map { samples[$0] }
-            let (x, conditions, grades, weights, views, content) = assemble(batch, augmentation: augmentation, rng: &rng)
+            let (x, conditions, grades, weights, views, content) = loader.take()
+            if step + 1 < steps { load(step + 1) }
             optimiser.zeroGrad()
             let logits = net.forward(x, conditions: conditions, context: context)
             let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, content: content, heads: heads,
@@ -236,5 +246,31 @@ extension NetworkInput {
     /// Rebuilds a network input from a stored training sample.
     static func from(_ s: TrainingSample) -> NetworkInput {
         NetworkInput(size: SteatosisNetwork.size, intensity: s.intensity.map { Float($0) / 255 }, mask: s.mask, rowDepth: s.rowDepth)
+    }
+}
+
+/// The epoch's random stream, shared by the batches assembled one after another on the loader thread.
+final class RandomStream: @unchecked Sendable {
+    var rng: Xorshift
+    init(_ rng: Xorshift) { self.rng = rng }
+}
+
+/// One batch assembled ahead on a background thread; `take` waits for it. At most one is in flight,
+/// and the trainer touches nothing the assembly reads or writes while it runs.
+final class BatchPrefetch: @unchecked Sendable {
+    typealias Batch = (Tensor, [Int], [Int], [Float], [Int], [Int])
+    private struct Work: @unchecked Sendable { let run: () -> Batch }
+    private let done = DispatchSemaphore(value: 0)
+    private var ready: Batch?
+
+    func start(_ work: @escaping () -> Batch) {
+        let job = Work(run: work)
+        DispatchQueue.global(qos: .userInitiated).async { self.ready = job.run(); self.done.signal() }
+    }
+
+    func take() -> Batch {
+        done.wait()
+        defer { ready = nil }
+        return ready!
     }
 }

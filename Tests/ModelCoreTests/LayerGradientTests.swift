@@ -30,6 +30,23 @@ import Testing
         expectGood(GradientCheck.check(layer, input: GradientCheck.random([4, 3, 3, 3], seed: 4)), "batchnorm")
     }
 
+    /// The stem's direct path in training (no input gradient: forward and weight gradient without
+    /// unfolding) against the unfolded GEMM path, which the finite-difference checks cover.
+    @Test(arguments: [1, 2])
+    func directStemTrainingMatchesTheUnfoldedPath(stride: Int) {
+        let direct = Conv2d("stem", in: 2, out: 8, kernel: 3, stride: stride, padding: 1, groups: 1, bias: false, seed: 6)
+        let unfolded = Conv2d("stem", in: 2, out: 8, kernel: 3, stride: stride, padding: 1, groups: 1, bias: false, seed: 6)
+        direct.needsInputGradient = false
+        let context = ForwardContext(training: true)
+        let x = GradientCheck.random([3, 2, 13, 10], seed: 21, scale: 2)
+        let y = direct.forward(x, context)
+        #expect(maxAbsDifference(y, unfolded.forward(x, context)) < 1e-5)
+        let dy = GradientCheck.random(y.shape, seed: 22)
+        _ = direct.backward(dy)
+        _ = unfolded.backward(dy)
+        #expect(maxAbsDifference(direct.weight.grad, unfolded.weight.grad) < 1e-4)
+    }
+
     /// Batch normalisation with SiLU fused into its forward and backward passes (the training form's
     /// every normalisation before an activation) against finite differences and against the two layers apart.
     @Test func batchNormWithFusedSiLU() {

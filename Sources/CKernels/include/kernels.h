@@ -32,6 +32,11 @@ long steato_conv3x3_scratch(long channels, long h, long w);
 /// zero-padded and, for stride 2, split into even and odd columns so every tap reads contiguously.
 void steato_conv3x3_direct(const float *in, long cin, long h, long w, const float *weight, const float *bias,
                            long cout, long stride, float *out, long ho, long wo, int silu, float *scratch);
+
+/// The weight gradient of that convolution for one image, directly (no unfolding): accumulates
+/// dweight [cout, cin, 3, 3] += Σ dy[o, oy, ox]·in[c, oy·s − 1 + ky, ox·s − 1 + kx]. Same scratch.
+void steato_conv3x3_weight_gradient(const float *in, long cin, long h, long w, const float *dy, long cout, long stride,
+                                    long ho, long wo, float *dweight, float *scratch);
 #endif
 
 #ifndef STEATO_KERNELS_TRAINING
