@@ -1,4 +1,5 @@
 import Foundation
+import UltrasoundImaging
 
 /// Imported bytes kept by content (`images/ab/cdef…`, named by sha256) beside the database, so cases
 /// survive when the original files move or vanish. Files are written to a temporary name, flushed to
@@ -45,6 +46,20 @@ public struct ImageStore: Sendable {
             throw CaseStoreError.storage(path: target, reason: "cannot write the image store (\(reason))")
         }
         return true
+    }
+
+    /// Stores several files at once, each as `store(_:sha256:)` does, written and flushed in parallel
+    /// (a flush waits on the disk, not the CPU); throws the first failure after all have finished.
+    /// Returns how many new files were written.
+    @discardableResult
+    public func store(_ files: [(bytes: [UInt8], sha256: String)]) throws -> Int {
+        let outcomes = ConcurrentSlots<Result<Bool, Error>>(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            outcomes.set(i, Result { try self.store(files[i].bytes, sha256: files[i].sha256) })
+        }
+        var written = 0
+        for outcome in outcomes.values { if try outcome!.get() { written += 1 } }
+        return written
     }
 
     public func load(sha256 sha: String) throws -> [UInt8] {

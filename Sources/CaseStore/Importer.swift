@@ -101,9 +101,12 @@ public final class Importer: @unchecked Sendable {
         var bytesBySha: [String: [UInt8]] = [:]
         // A manifest study with a bad row is refused before any of its files is read.
         let images = study.wholeOrNothing && !problems.isEmpty ? [] : study.images
-        for planned in images {
+        // Files are read, decoded and hashed on all cores, then taken in the plan's order.
+        let results = ConcurrentSlots<Result<([ReadyImage], [UInt8]), Error>>(count: images.count)
+        DispatchQueue.concurrentPerform(iterations: images.count) { i in results.set(i, Result { try self.read(images[i]) }) }
+        for (planned, result) in zip(images, results.values) {
             do {
-                let (images, bytes) = try read(planned)
+                let (images, bytes) = try result!.get()
                 if bytesBySha[images[0].sha256] != nil { outcome.duplicates += images.count; continue }
                 bytesBySha[images[0].sha256] = bytes
                 ready += images
@@ -129,7 +132,9 @@ public final class Importer: @unchecked Sendable {
         }
         if ready.isEmpty && reports.isEmpty { return outcome }
         do {
-            for image in ready { try store.images.store(bytesBySha[image.sha256]!, sha256: image.sha256) }
+            // Each file once (a cine's frames share one).
+            var seen = Set<String>()
+            try store.images.store(ready.filter { seen.insert($0.sha256).inserted }.map { (bytes: bytesBySha[$0.sha256]!, sha256: $0.sha256) })
             let who = CaseStore.currentUser
             let hook = afterImageInserted
             let readyImages = ready, readyReports = reports

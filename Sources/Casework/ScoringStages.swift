@@ -22,6 +22,12 @@ public struct ScoringStages {
 
     public func decode() throws -> [PixelImage] { try zip(files, records).map { try ImageDecoder.decode($0, frame: $1.frameNumber).image } }
     public func detectFans(_ pixels: [PixelImage]) -> [FanRegion?] { pixels.map { FanDetector.detect($0) } }
+    public func reuseFans(_ pixels: [PixelImage], reference: FanRegion) -> [FanRegion?] {
+        pixels.map { image in
+            let (grey, coloured) = FanDetector.greyAndColour(image)
+            return FanDetector.reuse(reference, grey: grey, coloured: coloured, width: image.width, height: image.height)
+        }
+    }
     public func resample(_ pixels: [PixelImage], _ fans: [FanRegion?]) -> [NetworkInput] {
         zip(pixels, fans).compactMap { p, f in f.map { Preprocessing.prepare(p, fan: $0) } }
     }
