@@ -65,8 +65,8 @@ public enum Preprocessing {
     /// declared B-mode region, whose spacing is then declared too) decoded once for the file, then
     /// prepared. A frame without a fan is nil; a file that cannot be decoded throws.
     public static func prepare(file bytes: [UInt8], frames: [Int] = [0], cmPerPixel: Double? = nil) throws -> [NetworkInput?] {
-        let areas = try ImageDecoder.decodeImagingAreas(bytes, frames: frames)
-        let spacing = cmPerPixel ?? ImageDecoder.declaredSpacing(bytes)
+        let (areas, reduction) = try ImageDecoder.decodeImagingAreasForAnalysis(bytes, frames: frames)
+        let spacing = (cmPerPixel ?? ImageDecoder.declaredSpacing(bytes)).map { $0 * Double(reduction) }
         return areas.map { prepare($0, cmPerPixel: spacing) }
     }
 
@@ -77,8 +77,11 @@ public enum Preprocessing {
         let decoded = ConcurrentSlots<[PixelImage]>(count: files.count)
         let spacing = ConcurrentSlots<Double>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { f in
-            if let images = try? ImageDecoder.decodeImagingAreas(files[f].bytes, frames: files[f].frames) { decoded.set(f, images) }
-            spacing.set(f, files[f].cmPerPixel ?? ImageDecoder.declaredSpacing(files[f].bytes))
+            // A large JPEG is decoded smaller (DCT scaling); a declared spacing then grows with it.
+            let decodedAreas = try? ImageDecoder.decodeImagingAreasForAnalysis(files[f].bytes, frames: files[f].frames)
+            if let decodedAreas { decoded.set(f, decodedAreas.images) }
+            let reduction = Double(decodedAreas?.reduction ?? 1)
+            spacing.set(f, (files[f].cmPerPixel ?? ImageDecoder.declaredSpacing(files[f].bytes)).map { $0 * reduction })
         }
         let jobs = files.indices.flatMap { f in files[f].frames.indices.map { (file: f, frame: $0) } }
         let prepared = ConcurrentSlots<NetworkInput>(count: jobs.count)

@@ -54,6 +54,17 @@ public enum ImageDecoder {
     }
 
     /// Several frames of one file, parsed and decompressed once (a cine's frames are scored together).
+    /// The imaging areas as analysis needs them: a large JPEG (a video grabber's 1920×1080, say) decoded
+    /// at a reduced scale that keeps it at least as large as the smallest screens the preprocessing is
+    /// tested on (640×480), with the reduction to scale a declared pixel spacing by; else as stored.
+    public static let analysisMinimum = (width: 640, height: 480)
+    public static func decodeImagingAreasForAnalysis(_ bytes: [UInt8], frames: [Int]) throws -> (images: [PixelImage], reduction: Int) {
+        guard ImageFormat.sniff(bytes) == .jpeg else { return (try decodeImagingAreas(bytes, frames: frames), 1) }
+        let d = try JPEGCodec.reduction(bytes, minimumWidth: analysisMinimum.width, minimumHeight: analysisMinimum.height)
+        let image = try JPEGCodec.decode(bytes, reduction: d)
+        return (frames.map { _ in image }, d)
+    }
+
     public static func decodeImagingAreas(_ bytes: [UInt8], frames: [Int]) throws -> [PixelImage] {
         guard ImageFormat.sniff(bytes) == .dicom else {
             let image = try decode(bytes).image

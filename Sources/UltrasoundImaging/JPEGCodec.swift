@@ -3,7 +3,7 @@ import CTurboJPEG
 /// JPEG through libturbojpeg. Warnings (a truncated stream, bad Huffman data) count as errors:
 /// a partly grey image must never be scored as if it were whole.
 public enum JPEGCodec {
-    static func dimensions(_ bytes: [UInt8]) throws -> (Int, Int) {
+    public static func dimensions(_ bytes: [UInt8]) throws -> (Int, Int) {
         guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
         defer { tjDestroy(handle) }
         let (w, h, _) = try header(handle, bytes)
@@ -22,10 +22,28 @@ public enum JPEGCodec {
 
     /// Decodes to grey when the JPEG is greyscale, otherwise to RGB.
     public static func decode(_ bytes: [UInt8]) throws -> PixelImage {
+        try decode(bytes, reduction: 1)
+    }
+
+    /// The largest of 1, 2, 4, 8 by which the image can be shrunk while decoding (libjpeg-turbo's DCT
+    /// scaling: the inverse transform itself produces the smaller image, at a fraction of the work) and
+    /// still be at least `minimumWidth` × `minimumHeight`.
+    public static func reduction(_ bytes: [UInt8], minimumWidth: Int, minimumHeight: Int) throws -> Int {
+        let (w, h) = try dimensions(bytes)
+        var d = 1
+        while d < 8 && (w + 2 * d - 1) / (2 * d) >= minimumWidth && (h + 2 * d - 1) / (2 * d) >= minimumHeight { d *= 2 }
+        return d
+    }
+
+    /// Decodes at 1/`reduction` of the stored size (1, 2, 4 or 8; rounded up as libjpeg-turbo does).
+    public static func decode(_ bytes: [UInt8], reduction: Int) throws -> PixelImage {
+        precondition([1, 2, 4, 8].contains(reduction), "libjpeg-turbo scales by 1/1, 1/2, 1/4 or 1/8 here")
         guard let handle = tjInitDecompress() else { throw ImageError.corrupt("cannot start the JPEG decoder") }
         defer { tjDestroy(handle) }
-        let (w, h, colorspace) = try header(handle, bytes)
-        try ImageDecoder.checkDimensions(width: Int(w), height: Int(h))
+        let (fullWidth, fullHeight, colorspace) = try header(handle, bytes)
+        try ImageDecoder.checkDimensions(width: Int(fullWidth), height: Int(fullHeight))
+        let d = Int32(reduction)
+        let w = (fullWidth + d - 1) / d, h = (fullHeight + d - 1) / d
         let grey = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = grey ? 1 : 3
         let pixelFormat = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)

@@ -437,3 +437,56 @@ import UltrasoundImaging
         }
     }
 }
+
+/// A large JPEG is decoded at a reduced scale for analysis (libjpeg-turbo's DCT scaling) and gives the
+/// network the input the full-size decode gives.
+@Suite struct ReducedDecodeTests {
+    /// A simulated 640×480 screen shown twice as large (what a 1280×960 capture of it holds).
+    static func doubled(_ image: PixelImage) -> PixelImage {
+        let w = image.width * 2, h = image.height * 2, c = image.channels
+        var pixels = [UInt8](repeating: 0, count: w * h * c)
+        for y in 0..<h { for x in 0..<w { for k in 0..<c {
+            pixels[(y * w + x) * c + k] = image.pixels[((y / 2) * image.width + x / 2) * c + k]
+        } } }
+        return PixelImage(width: w, height: h, channels: c, pixels: pixels)
+    }
+
+    @Test func onlyImagesLargerThanTheSmallestTestedScreenAreReduced() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let frame = exam.frame(view: .subcostal, index: 0).image
+        #expect(try JPEGCodec.reduction(JPEGCodec.encode(frame), minimumWidth: 640, minimumHeight: 480) == 1)
+        #expect(try JPEGCodec.reduction(JPEGCodec.encode(Self.doubled(frame)), minimumWidth: 640, minimumHeight: 480) == 2)
+        let reduced = try JPEGCodec.decode(JPEGCodec.encode(Self.doubled(frame)), reduction: 2)
+        #expect(reduced.width == frame.width && reduced.height == frame.height)
+    }
+
+    /// Same brightness and contrast (no bias: the cells move by a fraction of a pixel, which changes
+    /// each cell's speckle a little, as the training's shifts do), and the same score from the shipped model.
+    @Test(arguments: ["meridian-c5", "lumen-l5"])
+    func aReducedDecodeGivesTheNetworkTheSameInput(scanner: String) throws {
+        let profile = try #require(ScannerProfile.named(scanner))
+        let model = try SteatosisModel(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/steatoscope-default.safetensors").path)
+        let exam = Exam(patient: SimulatedPatient(index: 2, fatPercent: 30, seed: 3), profile: profile, date: "2025-01-01", seed: 6)
+        for view in View.liverViews {
+            let frame = exam.frame(view: view, index: 0)
+            let bytes = try JPEGCodec.encode(Self.doubled(frame.image), quality: 95)
+            let full = try #require(Preprocessing.prepare(try JPEGCodec.decode(bytes)), "\(scanner) \(view): full size")
+            let reduced = try #require(try Preprocessing.prepare(file: bytes).first ?? nil, "\(scanner) \(view): reduced")
+            #expect(full.scale == reduced.scale)
+            let differing = zip(full.mask, reduced.mask).filter { $0 != $1 }.count
+            #expect(differing <= full.mask.count / 50, "\(scanner) \(view): \(differing) mask cells differ")
+            let both = full.mask.indices.filter { full.mask[$0] && reduced.mask[$0] }
+            let bias = both.map { full.intensity[$0] - reduced.intensity[$0] }.reduce(0, +) / Float(max(1, both.count))
+            let delta = both.map { abs(full.intensity[$0] - reduced.intensity[$0]) }.reduce(0, +) / Float(max(1, both.count))
+            #expect(abs(bias) < 0.003 && delta < 0.04, "\(scanner) \(view): mean Δ intensity \(bias), mean |Δ| \(delta)")
+            let scores = model.score([full, reduced], views: [view, view]).map(\.score)
+            #expect(abs(scores[0] - scores[1]) < 0.1, "\(scanner) \(view): score \(scores[0]) full size, \(scores[1]) reduced")
+            // A declared spacing (the manifest's, for the stored size) is scaled with the decode.
+            let declared = try #require(try Preprocessing.prepare(file: bytes, cmPerPixel: 0.5 / frame.pixelsPerCm).first ?? nil)
+            let fullDeclared = try #require(Preprocessing.prepare(try JPEGCodec.decode(bytes), cmPerPixel: 0.5 / frame.pixelsPerCm))
+            let shift = zip(declared.mask, fullDeclared.mask).filter { $0 != $1 }.count
+            #expect(shift <= declared.mask.count / 50, "\(scanner) \(view): declared spacing, \(shift) mask cells differ")
+        }
+    }
+}
