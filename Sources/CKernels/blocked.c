@@ -138,10 +138,12 @@ static inline __attribute__((always_inline)) void pointwise_epilogue(const float
             const float *x = in + (cb * plane + p) * LANES;                                                 \
             const float *wc = weight + cb * LANES * LANES;                                                  \
             for (int k = 0; k < LANES; k++) {                                                               \
-                for (int bk = 0; bk < BLOCKS; bk++) {                                                       \
-                    const float *wv = wc + (ob + bk) * cin * LANES + k * LANES;                             \
-                    for (int t = 0; t < TILE; t++) {                                                        \
-                        const float v = x[t * LANES + k];                                                   \
+                /* one broadcast per pixel feeds every block: TILE·BLOCKS accumulators + BLOCKS weight    \
+                   vectors + 1 broadcast stay within the 16 vector registers */                             \
+                for (int t = 0; t < TILE; t++) {                                                            \
+                    const float v = x[t * LANES + k];                                                       \
+                    for (int bk = 0; bk < BLOCKS; bk++) {                                                   \
+                        const float *wv = wc + (ob + bk) * cin * LANES + k * LANES;                         \
                         for (int l = 0; l < LANES; l++) acc[bk][t][l] += v * wv[l];                         \
                     }                                                                                       \
                 }                                                                                           \
@@ -150,36 +152,35 @@ static inline __attribute__((always_inline)) void pointwise_epilogue(const float
         for (int bk = 0; bk < BLOCKS; bk++)                                                                 \
             for (int t = 0; t < TILE; t++) {                                                                \
                 const long at = ((ob + bk) * plane + p + t) * LANES;                                        \
-                pointwise_epilogue(acc[bk][t], a[bk], c[bk], residual ? residual + at : 0, silu, out + at); \
+                pointwise_epilogue(acc[bk][t], a + (ob + bk) * LANES, c + (ob + bk) * LANES,                \
+                                   residual ? residual + at : 0, silu, out + at);                           \
             }                                                                                               \
+    } while (0)
+
+// Every output block pair for one tile of pixels before the next tile: the tile's inputs (all input
+// channels) stay in L1 while the weights stream from L2, instead of the whole input streaming from
+// memory once per output block (which a wide layer on a large plane cannot afford).
+#define POINTWISE_ROW(TILE)                                                                                 \
+    do {                                                                                                    \
+        long ob = 0;                                                                                        \
+        for (; ob + 2 <= blocks; ob += 2) POINTWISE_TILE(TILE, 2);                                          \
+        if (ob < blocks) POINTWISE_TILE(TILE, 1);                                                           \
     } while (0)
 
 MULTIVERSION
 void steato_nchwc_pointwise(const float *in, long cin, long plane, const float *weight, const float *bias, long cout,
                             const float *film_scale, const float *film_shift, const float *residual, int silu, float *out) {
     const long blocks = cout / LANES;
-    for (long ob = 0; ob < blocks;) {
-        const int pair = ob + 1 < blocks;
-        // The affine epilogue per channel: (W·x + bias)·(1 + s) + t = W·x·a + c.
-        float a[2][LANES], c[2][LANES];
-        for (int bk = 0; bk < 1 + pair; bk++)
-            for (int l = 0; l < LANES; l++) {
-                const long ch = (ob + bk) * LANES + l;
-                const float s = film_scale ? 1.0f + film_scale[ch] : 1.0f;
-                a[bk][l] = s;
-                c[bk][l] = bias[ch] * s + (film_shift ? film_shift[ch] : 0.0f);
-            }
-        long p = 0;
-        if (pair) {
-            for (; p + 6 <= plane; p += 6) POINTWISE_TILE(6, 2);
-            for (; p < plane; p++) POINTWISE_TILE(1, 2);
-            ob += 2;
-        } else {
-            for (; p + 6 <= plane; p += 6) POINTWISE_TILE(6, 1);
-            for (; p < plane; p++) POINTWISE_TILE(1, 1);
-            ob += 1;
-        }
+    // The affine epilogue per channel: (W·x + bias)·(1 + s) + t = W·x·a + c.
+    float a[cout], c[cout];
+    for (long ch = 0; ch < cout; ch++) {
+        const float s = film_scale ? 1.0f + film_scale[ch] : 1.0f;
+        a[ch] = s;
+        c[ch] = bias[ch] * s + (film_shift ? film_shift[ch] : 0.0f);
     }
+    long p = 0;
+    for (; p + 6 <= plane; p += 6) POINTWISE_ROW(6);
+    for (; p < plane; p++) POINTWISE_ROW(1);
 }
 
 void steato_nchwc_subsample(const float *in, long channels, long h, long w, long stride, float *out, long ho, long wo) {

@@ -135,18 +135,21 @@ void steato_conv3x3_weight_gradient(const float *in, long cin, long h, long w, c
         for (long c = 0; c < cin; c++) {
             float *dw = dweight + (o * cin + c) * 9;
             for (long ky = 0; ky < 3; ky++) {
-                float a0 = 0, a1 = 0, a2 = 0;
+                // Eight partial sums per tap, so the loops vectorise without reassociating.
+                float a0[8] = {0}, a1[8] = {0}, a2[8] = {0};
                 for (long oy = 0; oy < ho; oy++) {
                     const float *g = dy + (o * ho + oy) * wo;
                     const float *pr = scratch + (c * rows + oy * stride + ky) * rowLength;
-                    if (stride == 2) {
-                        const float *even = pr, *odd = pr + half;
-                        for (long ox = 0; ox < wo; ox++) { a0 += g[ox] * even[ox]; a1 += g[ox] * odd[ox]; a2 += g[ox] * even[ox + 1]; }
-                    } else {
-                        for (long ox = 0; ox < wo; ox++) { a0 += g[ox] * pr[ox]; a1 += g[ox] * pr[ox + 1]; a2 += g[ox] * pr[ox + 2]; }
-                    }
+                    const float *t0 = pr, *t1 = stride == 2 ? pr + half : pr + 1,
+                                *t2 = stride == 2 ? pr + 1 : pr + 2;
+                    long ox = 0;
+                    for (; ox + 8 <= wo; ox += 8)
+                        for (int l = 0; l < 8; l++) {
+                            a0[l] += g[ox + l] * t0[ox + l]; a1[l] += g[ox + l] * t1[ox + l]; a2[l] += g[ox + l] * t2[ox + l];
+                        }
+                    for (; ox < wo; ox++) { a0[0] += g[ox] * t0[ox]; a1[0] += g[ox] * t1[ox]; a2[0] += g[ox] * t2[ox]; }
                 }
-                dw[ky * 3] += a0; dw[ky * 3 + 1] += a1; dw[ky * 3 + 2] += a2;
+                for (int l = 0; l < 8; l++) { dw[ky * 3] += a0[l]; dw[ky * 3 + 1] += a1[l]; dw[ky * 3 + 2] += a2[l]; }
             }
         }
     }
@@ -190,18 +193,23 @@ void steato_silu_backward(const float *x, const float *dy, float *dx, long n) {
 }
 
 MULTIVERSION
-void steato_batchnorm_forward(const float *x, long n, long channels, long plane, const float *gamma, const float *beta,
+void steato_batchnorm_forward(const float *x, long n, long channels, long plane, long first_channel, long end_channel, const float *gamma, const float *beta,
                               float *mean, float *variance, float epsilon, int training, float *normalised,
                               float *inverse_std, int silu, float *y) {
     const double m = (double)(n * plane);
-    for (long c = 0; c < channels; c++) {
+    for (long c = first_channel; c < end_channel; c++) {
         if (training) {
             double s = 0, s2 = 0;
             for (long b = 0; b < n; b++) {
                 const float *xc = x + (b * channels + c) * plane;
-                float ps = 0, ps2 = 0;   // per-plane partial sums in float (vectorised), combined in double
-                for (long i = 0; i < plane; i++) { ps += xc[i]; ps2 += xc[i] * xc[i]; }
-                s += ps; s2 += ps2;
+                // Per-plane partial sums in float, eight lanes apiece (so the loop vectorises without
+                // reassociating), combined in double.
+                float ps[8] = {0}, ps2[8] = {0};
+                long i = 0;
+                for (; i + 8 <= plane; i += 8)
+                    for (int l = 0; l < 8; l++) { ps[l] += xc[i + l]; ps2[l] += xc[i + l] * xc[i + l]; }
+                for (; i < plane; i++) { ps[0] += xc[i]; ps2[0] += xc[i] * xc[i]; }
+                for (int l = 0; l < 8; l++) { s += ps[l]; s2 += ps2[l]; }
             }
             const double md = s / m;
             double v = s2 / m - md * md;
@@ -232,16 +240,19 @@ void steato_batchnorm_forward(const float *x, long n, long channels, long plane,
 }
 
 MULTIVERSION
-void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
                                const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx) {
     const float m = (float)(n * plane);
-    for (long c = 0; c < channels; c++) {
+    for (long c = first_channel; c < end_channel; c++) {
         double sg = 0, sgx = 0;
         for (long b = 0; b < n; b++) {
             const long base = (b * channels + c) * plane;
-            float pg = 0, pgx = 0;
-            for (long i = 0; i < plane; i++) { pg += dy[base + i]; pgx += dy[base + i] * normalised[base + i]; }
-            sg += pg; sgx += pgx;
+            float pg[8] = {0}, pgx[8] = {0};
+            long i = 0;
+            for (; i + 8 <= plane; i += 8)
+                for (int l = 0; l < 8; l++) { pg[l] += dy[base + i + l]; pgx[l] += dy[base + i + l] * normalised[base + i + l]; }
+            for (; i < plane; i++) { pg[0] += dy[base + i]; pgx[0] += dy[base + i] * normalised[base + i]; }
+            for (int l = 0; l < 8; l++) { sg += pg[l]; sgx += pgx[l]; }
         }
         dgamma[c] += (float)sgx;
         dbeta[c] += (float)sg;
@@ -260,21 +271,27 @@ static inline float silu_gradient(float dy, float z) {
 }
 
 MULTIVERSION
-void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
                                     const float *gamma, const float *beta, const float *inverse_std, float *dgamma,
                                     float *dbeta, float *dx) {
     const float m = (float)(n * plane);
-    for (long c = 0; c < channels; c++) {
+    for (long c = first_channel; c < end_channel; c++) {
         const float g = gamma[c], bt = beta[c];
         double sg = 0, sgx = 0;
         for (long b = 0; b < n; b++) {
             const long base = (b * channels + c) * plane;
-            float pg = 0, pgx = 0;
-            for (long i = 0; i < plane; i++) {
+            float pg[8] = {0}, pgx[8] = {0};
+            long i = 0;
+            for (; i + 8 <= plane; i += 8)
+                for (int l = 0; l < 8; l++) {
+                    const float h = normalised[base + i + l], dz = silu_gradient(dy[base + i + l], g * h + bt);
+                    pg[l] += dz; pgx[l] += dz * h;
+                }
+            for (; i < plane; i++) {
                 const float h = normalised[base + i], dz = silu_gradient(dy[base + i], g * h + bt);
-                pg += dz; pgx += dz * h;
+                pg[0] += dz; pgx[0] += dz * h;
             }
-            sg += pg; sgx += pgx;
+            for (int l = 0; l < 8; l++) { sg += pg[l]; sgx += pgx[l]; }
         }
         dgamma[c] += (float)sgx;
         dbeta[c] += (float)sg;
@@ -300,7 +317,7 @@ void steato_depthwise_backward_plane(const float *in, long h, long w, const floa
             const long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
             long last = (w - 1 - offset) / stride;
             if (last > wo - 1) last = wo - 1;
-            float acc = 0;
+            float acc = 0, lanes[8] = {0};
             for (long oy = 0; oy < ho; oy++) {
                 const long iy = oy * stride - padding + ky * dilation;
                 if (iy < 0 || iy >= h) continue;
@@ -308,12 +325,33 @@ void steato_depthwise_backward_plane(const float *in, long h, long w, const floa
                 float *dsrc = dx + iy * w + offset;
                 const float *g = dy + oy * wo;
                 if (stride == 1) {
-                    for (long ox = first; ox <= last; ox++) { acc += g[ox] * src[ox]; dsrc[ox] += g[ox] * wv; }
+                    // Eight partial sums, so the loop vectorises without reassociating.
+                    long ox = first;
+                    for (; ox + 8 <= last + 1; ox += 8)
+                        for (int l = 0; l < 8; l++) { lanes[l] += g[ox + l] * src[ox + l]; dsrc[ox + l] += g[ox + l] * wv; }
+                    for (; ox <= last; ox++) { acc += g[ox] * src[ox]; dsrc[ox] += g[ox] * wv; }
                 } else {
                     for (long ox = first; ox <= last; ox++) { acc += g[ox] * src[ox * stride]; dsrc[ox * stride] += g[ox] * wv; }
                 }
             }
+            for (int l = 0; l < 8; l++) acc += lanes[l];
             dweight[ky * kernel + kx] += acc;
         }
+    }
+}
+
+MULTIVERSION
+void steato_film_backward(const float *dy, const float *x, const float *scale, long channels, long plane, float *dscale,
+                          float *dshift, float *dx) {
+    for (long c = 0; c < channels; c++) {
+        const float a = 1.0f + scale[c];
+        const float *g = dy + c * plane, *xc = x + c * plane;
+        float *d = dx + c * plane;
+        float gs[8] = {0}, gx[8] = {0};
+        long i = 0;
+        for (; i + 8 <= plane; i += 8)
+            for (int l = 0; l < 8; l++) { gs[l] += g[i + l]; gx[l] += g[i + l] * xc[i + l]; d[i + l] = g[i + l] * a; }
+        for (; i < plane; i++) { gs[0] += g[i]; gx[0] += g[i] * xc[i]; d[i] = g[i] * a; }
+        for (int l = 0; l < 8; l++) { dscale[c] += gx[l]; dshift[c] += gs[l]; }
     }
 }

@@ -47,12 +47,20 @@ public final class BatchNorm2d: Layer {
             if inverseStd.count != channels { inverseStd = [Float](repeating: 0, count: channels) }
         }
         let training: Int32 = context.training ? 1 : 0
+        let (channels, epsilon) = (self.channels, self.epsilon)
+        let silu: Int32 = fusedSiLU ? 1 : 0
         x.data.withUnsafeBufferPointer { xp in output.data.withUnsafeMutableBufferPointer { op in
         gamma.value.data.withUnsafeBufferPointer { g in beta.value.data.withUnsafeBufferPointer { b in
         normalised.data.withUnsafeMutableBufferPointer { xh in inverseStd.withUnsafeMutableBufferPointer { inv in
-            steato_batchnorm_forward(xp.baseAddress!, n, channels, p, g.baseAddress!, b.baseAddress!, &mean, &variance,
-                                     epsilon, training, xh.baseAddress, inv.baseAddress, fusedSiLU ? 1 : 0, op.baseAddress!)
-        } } } } } }
+        mean.withUnsafeMutableBufferPointer { mp in variance.withUnsafeMutableBufferPointer { vp in
+            let (x, y, g, b) = (SharedPointer(xp.baseAddress!), SharedPointer(op.baseAddress!), SharedPointer(g.baseAddress!), SharedPointer(b.baseAddress!))
+            let (m, v) = (SharedPointer(mp.baseAddress!), SharedPointer(vp.baseAddress!))
+            let (xhat, invStd) = (xh.baseAddress.map(SharedPointer.init), inv.baseAddress.map(SharedPointer.init))
+            ChannelChunks.run(channels: channels, values: xp.count) { range in
+                steato_batchnorm_forward(x.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, b.raw, m.raw, v.raw,
+                                         epsilon, training, xhat?.raw, invStd?.raw, silu, y.raw)
+            }
+        } } } } } } } }
         if context.training {
             for c in 0..<channels {
                 runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean[c]
@@ -70,12 +78,18 @@ public final class BatchNorm2d: Layer {
         inverseStd.withUnsafeBufferPointer { inv in
         gamma.grad.data.withUnsafeMutableBufferPointer { dg in beta.grad.data.withUnsafeMutableBufferPointer { db in
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
-            if fusedSiLU {
-                steato_batchnorm_silu_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, b.baseAddress!,
-                                               inv.baseAddress!, dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
-            } else {
-                steato_batchnorm_backward(gp.baseAddress!, xh.baseAddress!, n, channels, p, g.baseAddress!, inv.baseAddress!,
-                                          dg.baseAddress!, db.baseAddress!, dx.baseAddress!)
+            let (dy, xhat, g, b, inv) = (SharedPointer(gp.baseAddress!), SharedPointer(xh.baseAddress!), SharedPointer(g.baseAddress!),
+                                         SharedPointer(b.baseAddress!), SharedPointer(inv.baseAddress!))
+            let (dg, db, dx) = (SharedPointer(dg.baseAddress!), SharedPointer(db.baseAddress!), SharedPointer(dx.baseAddress!))
+            let (channels, fused) = (self.channels, fusedSiLU)
+            ChannelChunks.run(channels: channels, values: gp.count) { range in
+                if fused {
+                    steato_batchnorm_silu_backward(dy.raw, xhat.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, b.raw,
+                                                   inv.raw, dg.raw, db.raw, dx.raw)
+                } else {
+                    steato_batchnorm_backward(dy.raw, xhat.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, inv.raw,
+                                              dg.raw, db.raw, dx.raw)
+                }
             }
         } } } } } } } }
         return inputGrad

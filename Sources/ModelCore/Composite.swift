@@ -39,7 +39,9 @@ public final class Residual: Layer {
         let a = body.backward(gradient)
         let b = shortcut?.backward(gradient) ?? gradient
         inputGrad.resize(a.shape)
-        for i in a.data.indices { inputGrad.data[i] = a.data[i] + b.data[i] }
+        a.data.withUnsafeBufferPointer { ap in b.data.withUnsafeBufferPointer { bp in inputGrad.data.withUnsafeMutableBufferPointer { dp in
+            for i in ap.indices { dp[i] = ap[i] + bp[i] }
+        } } }
         return inputGrad
     }
 

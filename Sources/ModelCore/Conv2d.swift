@@ -143,17 +143,23 @@ public final class Conv2d: Layer {
         if !pointwise && columns.count != k * p { columns = [Float](repeating: 0, count: k * p) }
         x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
         output.data.withUnsafeMutableBufferPointer { op in columns.withUnsafeMutableBufferPointer { cp in
+            if pointwise {
+                // A 1×1 convolution multiplies each image itself: images split between the cores when large.
+                let (x0, w0, y0, cin, cout) = (SharedPointer(xp.baseAddress!), SharedPointer(wp.baseAddress!),
+                                               SharedPointer(op.baseAddress!), inChannels, outChannels)
+                ChannelChunks.run(channels: n, values: n * (cin + cout) * p) { images in
+                    for b in images {
+                        BLAS.gemm(transA: false, transB: false, m: cout, n: p, k: k, a: w0.raw, lda: k,
+                                  b: x0.raw + b * cin * h * w, ldb: p, beta: 0, c: y0.raw + b * cout * p, ldc: p)
+                    }
+                }
+                return
+            }
             for b in 0..<n {
                 let image = xp.baseAddress! + b * inChannels * h * w
-                let source: UnsafePointer<Float>
-                if pointwise {
-                    source = image
-                } else {
-                    im2col(image, n: 1, h: h, w: w, ho: ho, wo: wo, channelOffset: 0, channels: inChannels, into: cp.baseAddress!)
-                    source = UnsafePointer(cp.baseAddress!)
-                }
+                im2col(image, n: 1, h: h, w: w, ho: ho, wo: wo, channelOffset: 0, channels: inChannels, into: cp.baseAddress!)
                 BLAS.gemm(transA: false, transB: false, m: outChannels, n: p, k: k, a: wp.baseAddress!, lda: k,
-                          b: source, ldb: p, beta: 0, c: op.baseAddress! + b * outChannels * p, ldc: p)
+                          b: UnsafePointer(cp.baseAddress!), ldb: p, beta: 0, c: op.baseAddress! + b * outChannels * p, ldc: p)
             }
         } } } }
     }
@@ -208,13 +214,19 @@ public final class Conv2d: Layer {
     }
 
     private func depthwiseForward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        let biases = bias?.value.data ?? [Float](repeating: 0, count: inChannels)
+        let (channels, kernel, stride, padding, dilation) = (inChannels, self.kernel, self.stride, self.padding, self.dilation)
+        let silu: Int32 = fusedSiLU ? 1 : 0
         x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
         output.data.withUnsafeMutableBufferPointer { op in
-            for b in 0..<n { for c in 0..<inChannels {
-                steato_depthwise_plane(xp.baseAddress! + (b * inChannels + c) * h * w, h, w, wp.baseAddress! + c * kernel * kernel,
-                                       kernel, stride, padding, dilation, bias?.value.data[c] ?? 0,
-                                       op.baseAddress! + (b * inChannels + c) * ho * wo, ho, wo, 0, fusedSiLU ? 1 : 0)
-            } }
+            let (x, w8, out) = (SharedPointer(xp.baseAddress!), SharedPointer(wp.baseAddress!), SharedPointer(op.baseAddress!))
+            ChannelChunks.run(channels: channels, values: xp.count) { range in
+                for b in 0..<n { for c in range {
+                    steato_depthwise_plane(x.raw + (b * channels + c) * h * w, h, w, w8.raw + c * kernel * kernel,
+                                           kernel, stride, padding, dilation, biases[c],
+                                           out.raw + (b * channels + c) * ho * wo, ho, wo, 0, silu)
+                } }
+            }
         } } }
     }
 
@@ -273,15 +285,28 @@ public final class Conv2d: Layer {
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
         weight.value.data.withUnsafeBufferPointer { wp in weight.grad.data.withUnsafeMutableBufferPointer { wg in
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
-            for b in 0..<n {
-                let x = xp.baseAddress! + b * inChannels * p, dy = gp.baseAddress! + b * outChannels * p
-                BLAS.gemm(transA: false, transB: true, m: outChannels, n: inChannels, k: p, a: dy, lda: p, b: x, ldb: p,
-                          beta: 1, c: wg.baseAddress!, ldc: inChannels)
-                if needsInputGradient {
-                    BLAS.gemm(transA: true, transB: false, m: inChannels, n: p, k: outChannels, a: wp.baseAddress!, lda: inChannels,
-                              b: dy, ldb: p, beta: 0, c: dx.baseAddress! + b * inChannels * p, ldc: p)
+            // Images split between the cores (single-threaded BLAS each): dX per image is disjoint; each
+            // worker sums its images' dW apart, and the sums are added in order afterwards.
+            let (cin, cout, withInput) = (inChannels, outChannels, needsInputGradient)
+            let (x0, dy0, w0, dx0) = (SharedPointer(xp.baseAddress!), SharedPointer(gp.baseAddress!), SharedPointer(wp.baseAddress!),
+                                      SharedPointer(dx.baseAddress!))
+            let chunks = n * (cin + cout) * p >= ChannelChunks.minimumValues ? min(ChannelChunks.workers, n) : 1
+            let partial = ConcurrentResults<[Float]>(count: chunks)
+            let work: @Sendable (Int) -> Void = { k in
+                var dW = [Float](repeating: 0, count: cout * cin)
+                for b in (n * k / chunks)..<(n * (k + 1) / chunks) {
+                    let x = x0.raw + b * cin * p, dy = dy0.raw + b * cout * p
+                    BLAS.gemm(transA: false, transB: true, m: cout, n: cin, k: p, a: dy, lda: p, b: x, ldb: p,
+                              beta: 1, c: &dW, ldc: cin)
+                    if withInput {
+                        BLAS.gemm(transA: true, transB: false, m: cin, n: p, k: cout, a: w0.raw, lda: cin,
+                                  b: dy, ldb: p, beta: 0, c: dx0.raw + b * cin * p, ldc: p)
+                    }
                 }
+                partial.set(k, dW)
             }
+            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+            for k in 0..<chunks { for (i, v) in partial[k].enumerated() { wg[i] += v } }
         } } } } }
     }
 
@@ -289,12 +314,17 @@ public final class Conv2d: Layer {
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
         weight.value.data.withUnsafeBufferPointer { wp in weight.grad.data.withUnsafeMutableBufferPointer { wg in
         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
-            for b in 0..<n { for c in 0..<inChannels {
-                let plane = (b * inChannels + c)
-                steato_depthwise_backward_plane(xp.baseAddress! + plane * h * w, h, w, wp.baseAddress! + c * kernel * kernel,
-                                                kernel, stride, padding, dilation, gp.baseAddress! + plane * ho * wo, ho, wo,
-                                                wg.baseAddress! + c * kernel * kernel, dxp.baseAddress! + plane * h * w)
-            } }
+            let (x, w8, dy, dw, dx) = (SharedPointer(xp.baseAddress!), SharedPointer(wp.baseAddress!), SharedPointer(gp.baseAddress!),
+                                       SharedPointer(wg.baseAddress!), SharedPointer(dxp.baseAddress!))
+            let (channels, kernel, stride, padding, dilation) = (inChannels, self.kernel, self.stride, self.padding, self.dilation)
+            ChannelChunks.run(channels: channels, values: xp.count) { range in
+                for b in 0..<n { for c in range {
+                    let plane = (b * channels + c)
+                    steato_depthwise_backward_plane(x.raw + plane * h * w, h, w, w8.raw + c * kernel * kernel,
+                                                    kernel, stride, padding, dilation, dy.raw + plane * ho * wo, ho, wo,
+                                                    dw.raw + c * kernel * kernel, dx.raw + plane * h * w)
+                } }
+            }
         } } } } }
     }
 }
@@ -319,3 +349,12 @@ enum Initialise {
 
 import CKernels
 import Foundation
+
+/// One result per worker, read in order after the workers finish.
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.lock(); slots[i] = value; lock.unlock() }
+    subscript(i: Int) -> T { lock.lock(); defer { lock.unlock() }; return slots[i]! }
+}

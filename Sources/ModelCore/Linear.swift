@@ -1,3 +1,4 @@
+import CKernels
 /// Fully connected: [N, In] → [N, Out], y = x·Wᵀ + b.
 public final class Linear: Layer {
     public let inFeatures, outFeatures: Int
@@ -86,21 +87,15 @@ public final class FiLM: Layer {
     public func backward(_ gradient: Tensor) -> Tensor {
         let n = gradient.shape[0], p = gradient.count / (n * channels)
         inputGrad.resize(gradient.shape)
-        for b in 0..<n {
-            let k = sampleConditions[b]
-            for c in 0..<channels {
-                let a = 1 + scale.value.data[k * channels + c]
-                let base = (b * channels + c) * p
-                var gs: Float = 0, gx: Float = 0
-                for i in 0..<p {
-                    let g = gradient.data[base + i]
-                    gs += g; gx += g * input.data[base + i]
-                    inputGrad.data[base + i] = g * a
-                }
-                scale.grad.data[k * channels + c] += gx
-                shift.grad.data[k * channels + c] += gs
+        gradient.data.withUnsafeBufferPointer { gp in input.data.withUnsafeBufferPointer { xp in
+        scale.value.data.withUnsafeBufferPointer { sp in scale.grad.data.withUnsafeMutableBufferPointer { dsp in
+        shift.grad.data.withUnsafeMutableBufferPointer { dtp in inputGrad.data.withUnsafeMutableBufferPointer { dxp in
+            for b in 0..<n {
+                let k = sampleConditions[b], base = b * channels * p
+                steato_film_backward(gp.baseAddress! + base, xp.baseAddress! + base, sp.baseAddress! + k * channels, channels, p,
+                                     dsp.baseAddress! + k * channels, dtp.baseAddress! + k * channels, dxp.baseAddress! + base)
             }
-        }
+        } } } } } }
         return inputGrad
     }
 }

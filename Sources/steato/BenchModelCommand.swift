@@ -147,7 +147,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Also time forward and backward of each stage of the trunk.") var profile = false
 
     func run() throws {
-        BLAS.setThreads(options.threads)
+        Parallelism.use(threads: options.threads)   // as `steato train` does
         let net = try options.network()
         let spec = net.spec
         let optimiser = AdamW(net.parameters, learningRate: 1e-3)
@@ -192,7 +192,7 @@ struct BenchTrainCommand: ParsableCommand {
             }
         }
         let ms = BenchmarkModel.median(times)
-        print("training batch \(batch), \(options.threads) BLAS threads")
+        print("training batch \(batch), \(options.threads) threads (large layers split between them, BLAS single-threaded)")
         print(String(format: "median %.2f ms per step, %.1f images/s", ms, Double(batch) / (ms / 1000)))
     }
 }

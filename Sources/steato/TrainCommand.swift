@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Peak learning rate (default 2e-3; 3e-4 when fine-tuning with --init).") var learningRate: Float?
     @Option(help: "Share of patients held out for validation.") var validation = 0.1
     @Option(help: "Random seed (data order, augmentation, initial weights).") var seed: UInt64 = 1
-    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Option(help: "Threads (each large layer is split between them; BLAS runs single-threaded).") var threads = 2
     @Option(help: "A name for the model.") var name = "steatoscope"
     @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
     @Option(help: "Networks in the ensemble (their disagreement is part of each study's score_sd).") var ensemble = 1
@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         guard !folders.isEmpty || fromDb else { throw fail(UserFacingError("give --data FOLDER or --from-db")) }
-        BLAS.setThreads(threads)
+        Parallelism.use(threads: threads)
         let source: TrainingSet.Source
         do { source = try TrainingSet.collect(folders: folders, store: fromDb ? try database.open() : nil, labels: labels) }
         catch { throw fail(error) }

@@ -44,23 +44,29 @@ void steato_conv3x3_weight_gradient(const float *in, long cin, long h, long w, c
 /// dx = dy·σ(x)·(1 + x·(1 − σ(x))).
 void steato_silu_backward(const float *x, const float *dy, float *dx, long n);
 
+/// Batch normalisation kernels work on channels first_channel..<end_channel of [n, channels, plane]
+/// (disjoint ranges can run on different threads).
 /// Batch normalisation forward over x [n, channels, plane]. With `training`, the batch statistics are
 /// computed (mean and biased variance written to `mean`, `variance`), and x̂ kept in `normalised` with
 /// 1/σ in `inverse_std`; otherwise `mean`, `variance` are read (running statistics). With `silu` the
 /// activation follows in the same pass (y = silu(γ·x̂ + β)).
-void steato_batchnorm_forward(const float *x, long n, long channels, long plane, const float *gamma, const float *beta,
+void steato_batchnorm_forward(const float *x, long n, long channels, long plane, long first_channel, long end_channel, const float *gamma, const float *beta,
                               float *mean, float *variance, float epsilon, int training, float *normalised,
                               float *inverse_std, int silu, float *y);
 
 /// Batch normalisation backward (training statistics): accumulates dγ, dβ and writes dx.
-void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
                                const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx);
 
 /// Backward of batch normalisation followed by SiLU (training statistics), in two passes over memory:
 /// the activation's gradient is recomputed from x̂ (z = γ·x̂ + β) instead of stored. Accumulates dγ, dβ; writes dx.
-void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane,
+void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
                                     const float *gamma, const float *beta, const float *inverse_std, float *dgamma,
                                     float *dbeta, float *dx);
+
+/// FiLM backward for one image (y = x·(1 + scale[c]) + shift[c]): accumulates dscale, dshift; writes dx.
+void steato_film_backward(const float *dy, const float *x, const float *scale, long channels, long plane, float *dscale,
+                          float *dshift, float *dx);
 
 /// Depthwise convolution backward for one channel plane: accumulates dweight[k·k] and dx (which must be zeroed).
 void steato_depthwise_backward_plane(const float *in, long h, long w, const float *weight, long kernel, long stride,
