@@ -56,21 +56,27 @@ public enum DepthScale {
     /// Centres of short bright runs down column x: brighter than 110 and than the column's typical
     /// level by 60, at most 6 pixels tall.
     static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int) -> [Double] {
-        var values = (top..<bottom).map { Int(grey[$0 * width + x]) }
-        let sorted = values.sorted()
-        let floor = sorted[sorted.count / 2] + 60
-        var centres: [Double] = []
-        var start: Int?
-        values.append(0)
-        for (i, v) in values.enumerated() {
-            let bright = v > 110 && v > floor
-            if bright, start == nil { start = i }
-            if !bright, let s = start {
-                if i - s <= 6 { centres.append(Double(top + s) + Double(i - s - 1) / 2) }
-                start = nil
+        grey.withUnsafeBufferPointer { g in
+            // The column's median by counting its 256 grey levels (it runs for every column beside the fan).
+            var counts = [Int](repeating: 0, count: 256)
+            for y in top..<bottom { counts[Int(g[y * width + x])] += 1 }
+            let half = (bottom - top) / 2
+            var level = 0, seen = counts[0]
+            while seen <= half { level += 1; seen += counts[level] }
+            let floor = level + 60
+            var centres: [Double] = []
+            var start: Int?
+            for i in 0...(bottom - top) {
+                let v = i < bottom - top ? Int(g[(top + i) * width + x]) : 0
+                let bright = v > 110 && v > floor
+                if bright, start == nil { start = i }
+                if !bright, let s = start {
+                    if i - s <= 6 { centres.append(Double(top + s) + Double(i - s - 1) / 2) }
+                    start = nil
+                }
             }
+            return centres
         }
-        return centres
     }
 
     /// The pitch most gaps agree with (gaps of two pitches, a missing tick, count too) and how many agree.
