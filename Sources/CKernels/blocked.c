@@ -43,9 +43,25 @@ void steato_nchwc_stem(const float *in, long cin, long h, long w, const float *w
         const float *wb = weight + ob * cin * 9 * LANES;
         float *dst = out + ob * ho * wo * LANES;
         for (long oy = 0; oy < ho; oy++) {
+            const int rows_inside = oy * 2 - 1 >= 0 && oy * 2 + 1 < h;
             for (long ox = 0; ox < wo; ox++) {
                 float acc[LANES];
                 for (int l = 0; l < LANES; l++) acc[l] = bias[ob * LANES + l];
+                if (rows_inside && ox * 2 - 1 >= 0 && ox * 2 + 1 < w) {
+                    // Every tap inside the image: no bounds checks.
+                    for (long c = 0; c < cin; c++) {
+                        const float *src = in + (c * h + oy * 2 - 1) * w + ox * 2 - 1;
+                        const float *wc = wb + c * 9 * LANES;
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                const float v = src[ky * w + kx];
+                                for (int l = 0; l < LANES; l++) acc[l] += v * wc[(ky * 3 + kx) * LANES + l];
+                            }
+                    }
+                    float *o = dst + (oy * wo + ox) * LANES;
+                    for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
+                    continue;
+                }
                 for (long c = 0; c < cin; c++) {
                     const float *plane = in + c * h * w;
                     for (int ky = 0; ky < 3; ky++) {
@@ -157,14 +173,14 @@ static inline __attribute__((always_inline)) void pointwise_epilogue(const float
             }                                                                                               \
     } while (0)
 
-// Every output block pair for one tile of pixels before the next tile: the tile's inputs (all input
-// channels) stay in L1 while the weights stream from L2, instead of the whole input streaming from
-// memory once per output block (which a wide layer on a large plane cannot afford).
+// Every output block pair of a group for one tile of pixels before the next tile: the tile's inputs
+// (all input channels) stay in L1 while the group's weights stay in L2. Without groups a wide layer
+// (384 × 384 weights, 590 KB) streamed all its weights from memory once per 6-pixel tile.
 #define POINTWISE_ROW(TILE)                                                                                 \
     do {                                                                                                    \
-        long ob = 0;                                                                                        \
-        for (; ob + 2 <= blocks; ob += 2) POINTWISE_TILE(TILE, 2);                                          \
-        if (ob < blocks) POINTWISE_TILE(TILE, 1);                                                           \
+        long ob = first_block;                                                                              \
+        for (; ob + 2 <= end_block; ob += 2) POINTWISE_TILE(TILE, 2);                                       \
+        if (ob < end_block) POINTWISE_TILE(TILE, 1);                                                        \
     } while (0)
 
 MULTIVERSION
@@ -178,9 +194,15 @@ void steato_nchwc_pointwise(const float *in, long cin, long plane, const float *
         a[ch] = s;
         c[ch] = bias[ch] * s + (film_shift ? film_shift[ch] : 0.0f);
     }
-    long p = 0;
-    for (; p + 6 <= plane; p += 6) POINTWISE_ROW(6);
-    for (; p < plane; p++) POINTWISE_ROW(1);
+    // Output blocks per group: an even number whose weights fit in about 128 KB of L2.
+    long group = (128 * 1024) / (cin * LANES * (long)sizeof(float));
+    group = group < 2 ? 2 : group & ~1L;
+    for (long first_block = 0; first_block < blocks; first_block += group) {
+        const long end_block = first_block + group < blocks ? first_block + group : blocks;
+        long p = 0;
+        for (; p + 6 <= plane; p += 6) POINTWISE_ROW(6);
+        for (; p < plane; p++) POINTWISE_ROW(1);
+    }
 }
 
 void steato_nchwc_subsample(const float *in, long channels, long h, long w, long stride, float *out, long ho, long wo) {
