@@ -67,7 +67,7 @@ def inference(label, path, batches, iterations, write_args=()):
             session.run(["logits"], feed)
             times.append((time.perf_counter() - t) * 1000)
         diff = float(np.abs(ref - our_logits).max())
-        if diff > 1e-4:
+        if not diff <= 1e-4:   # NaN fails too
             sys.exit(f"{label}: outputs disagree at batch {batch}: max |difference| {diff}")
         rows.append((label, batch, our_ms, statistics.median(times), diff))
     return rows, spec

@@ -1,3 +1,4 @@
+import Foundation
 import CKernels
 
 /// The folded network run image by image on channel-blocked activations (NCHW8c) with fused kernels
@@ -88,13 +89,36 @@ public final class BlockedNetwork {
         return packed
     }
 
-    /// Logits of one image [C, H, W] under one condition (view index), written to `logits`.
-    public func forward(_ image: UnsafePointer<Float>, condition: Int, logits: UnsafeMutablePointer<Float>) {
-        precondition(condition >= 0 && condition < spec.conditions, "condition \(condition) outside 0..<\(spec.conditions)")
-        current.withUnsafeMutableBufferPointer { out in
-            steato_nchwc_stem(image, spec.inputChannels, spec.inputHeight, spec.inputWidth, stem, stemBias, spec.stem,
-                              out.baseAddress!, stemH, stemW)
+    /// Layers with at least this many multiply-adds are split between two threads when `forward` is
+    /// given two (the 4× wide network's layers are; the shipped network's, at 0.3 ms an image, are not).
+    static let splitMultiplyAdds = 4_000_000
+
+    /// Runs body(first, count) over `blocks` 8-channel blocks: in two halves on two threads when
+    /// `threads` > 1 and the layer is large, else at once.
+    private func byBlocks(_ blocks: Int, multiplyAdds: Int, threads: Int, _ body: @Sendable (Int, Int) -> Void) {
+        guard threads > 1, blocks > 1, multiplyAdds >= Self.splitMultiplyAdds else { body(0, blocks); return }
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let first = blocks * k / 2, end = blocks * (k + 1) / 2
+            body(first, end - first)
         }
+    }
+
+    /// Logits of one image [C, H, W] under one condition (view index), written to `logits`. With
+    /// `threads` 2 its large layers are split between two threads (by output channel blocks: each
+    /// writes its own part of the output).
+    public func forward(_ image: UnsafePointer<Float>, condition: Int, logits: UnsafeMutablePointer<Float>, threads: Int = 1) {
+        precondition(condition >= 0 && condition < spec.conditions, "condition \(condition) outside 0..<\(spec.conditions)")
+        let spec = self.spec, (stemH, stemW) = (self.stemH, self.stemW)
+        let input = SharedPointer(image)
+        let l = 8
+        current.withUnsafeMutableBufferPointer { out in stem.withUnsafeBufferPointer { w in stemBias.withUnsafeBufferPointer { bias in
+            let (out, w, bias) = (SharedPointer(out.baseAddress!), SharedPointer(w.baseAddress!), SharedPointer(bias.baseAddress!))
+            let cin = spec.inputChannels
+            byBlocks(spec.stem / l, multiplyAdds: spec.stem * cin * 9 * stemH * stemW, threads: threads) { first, count in
+                steato_nchwc_stem(input.raw, cin, spec.inputHeight, spec.inputWidth, w.raw + first * cin * 9 * l,
+                                  bias.raw + first * l, count * l, out.raw + first * stemH * stemW * l, stemH, stemW)
+            }
+        } } }
         for b in blocks {
             let plane = b.ho * b.wo
             current.withUnsafeBufferPointer { x in
@@ -102,24 +126,42 @@ public final class BlockedNetwork {
             shortcutOut.withUnsafeMutableBufferPointer { sc in
             subsampled.withUnsafeMutableBufferPointer { sub in
             next.withUnsafeMutableBufferPointer { y in
-                steato_nchwc_depthwise(x.baseAddress!, b.cin, b.h, b.w, b.depthwise, b.depthwiseBias, b.stride,
-                                       dw.baseAddress!, b.ho, b.wo)
-                var residual = UnsafePointer(x.baseAddress!)
-                if let weight = b.shortcut, let bias = b.shortcutBias {
-                    var source = UnsafePointer(x.baseAddress!)
-                    if b.stride != 1 {
-                        steato_nchwc_subsample(x.baseAddress!, b.cin, b.h, b.w, b.stride, sub.baseAddress!, b.ho, b.wo)
-                        source = UnsafePointer(sub.baseAddress!)
-                    }
-                    steato_nchwc_pointwise(source, b.cin, plane, weight, bias, b.cout, nil, nil, nil, 0, sc.baseAddress!)
-                    residual = UnsafePointer(sc.baseAddress!)
+            b.depthwise.withUnsafeBufferPointer { dww in b.depthwiseBias.withUnsafeBufferPointer { dwb in
+            b.pointwise.withUnsafeBufferPointer { pww in b.pointwiseBias.withUnsafeBufferPointer { pwb in
+            (b.shortcut ?? []).withUnsafeBufferPointer { scw in (b.shortcutBias ?? []).withUnsafeBufferPointer { scb in
+            b.filmScale.withUnsafeBufferPointer { scale in b.filmShift.withUnsafeBufferPointer { shift in
+                let (x, dw, sc, sub, y) = (SharedPointer(x.baseAddress!), SharedPointer(dw.baseAddress!), SharedPointer(sc.baseAddress!),
+                                           SharedPointer(sub.baseAddress!), SharedPointer(y.baseAddress!))
+                let (dww, dwb, pww, pwb) = (SharedPointer(dww.baseAddress!), SharedPointer(dwb.baseAddress!),
+                                            SharedPointer(pww.baseAddress!), SharedPointer(pwb.baseAddress!))
+                let (scale, shift) = (SharedPointer(scale.baseAddress! + condition * b.cout), SharedPointer(shift.baseAddress! + condition * b.cout))
+                byBlocks(b.cin / l, multiplyAdds: b.cin * 9 * plane, threads: threads) { first, count in
+                    steato_nchwc_depthwise(x.raw + first * b.h * b.w * l, count * l, b.h, b.w, dww.raw + first * 9 * l,
+                                           dwb.raw + first * l, b.stride, dw.raw + first * plane * l, b.ho, b.wo)
                 }
-                b.filmScale.withUnsafeBufferPointer { scale in b.filmShift.withUnsafeBufferPointer { shift in
-                    steato_nchwc_pointwise(dw.baseAddress!, b.cin, plane, b.pointwise, b.pointwiseBias, b.cout,
-                                           scale.baseAddress! + condition * b.cout, shift.baseAddress! + condition * b.cout,
-                                           residual, 1, y.baseAddress!)
-                } }
-            } } } } }
+                var residual = x
+                // (An empty array's buffer can still have a base address: ask the block, not the pointer.)
+                if b.shortcut != nil, let scw = scw.baseAddress, let scb = scb.baseAddress {
+                    let (scw, scb) = (SharedPointer(scw), SharedPointer(scb))
+                    var source = x
+                    if b.stride != 1 {
+                        steato_nchwc_subsample(x.raw, b.cin, b.h, b.w, b.stride, sub.raw, b.ho, b.wo)
+                        source = sub
+                    }
+                    let from = source
+                    byBlocks(b.cout / l, multiplyAdds: b.cin * b.cout * plane, threads: threads) { first, count in
+                        steato_nchwc_pointwise(from.raw, b.cin, plane, scw.raw + first * b.cin * l, scb.raw + first * l, count * l,
+                                               nil, nil, nil, 0, sc.raw + first * plane * l)
+                    }
+                    residual = sc
+                }
+                let shortcut = residual
+                byBlocks(b.cout / l, multiplyAdds: b.cin * b.cout * plane, threads: threads) { first, count in
+                    steato_nchwc_pointwise(dw.raw, b.cin, plane, pww.raw + first * b.cin * l, pwb.raw + first * l, count * l,
+                                           scale.raw + first * l, shift.raw + first * l, shortcut.raw + first * plane * l, 1,
+                                           y.raw + first * plane * l)
+                }
+            } } } } } } } } } } } } }
             swap(&current, &next)
         }
         let last = blocks.last

@@ -61,12 +61,14 @@ extension InferenceEngine {
         precondition(conditions.count == n, "one condition per image")
         var result = Tensor(zeros: [n, outputs])
         let chunks = min(workers, n)
+        // Fewer images than workers (one image to score): each image's large layers use the spare cores.
+        let spare = max(1, workers / max(1, chunks))
         x.data.withUnsafeBufferPointer { input in result.data.withUnsafeMutableBufferPointer { logits in
             let source = UnsafeSendable(input.baseAddress!), target = UnsafeMutableSendable(logits.baseAddress!)
             let work: @Sendable (Int) -> Void = { worker in
                 for i in (n * worker / chunks)..<(n * (worker + 1) / chunks) {
                     self.blocked[worker].forward(source.pointer + i * perImage, condition: conditions[i],
-                                                 logits: target.pointer + i * outputs)
+                                                 logits: target.pointer + i * outputs, threads: spare)
                 }
             }
             if chunks <= 1 { if n > 0 { work(0) } } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }

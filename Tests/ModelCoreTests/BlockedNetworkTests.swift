@@ -85,3 +85,25 @@ import Testing
         #expect(Array(packed[24..<32]) == secondBlock)
     }
 }
+
+/// One image with two threads: its large layers split by output channel blocks give the same logits.
+@Suite struct BlockedSplitTests {
+    @Test func oneImageOnTwoThreadsMatchesTheReference() {
+        let net = BlockedNetworkTests.foldedNet(stem: 32, widths: [(96, 2), (96, 1), (192, 2), (192, 1)], height: 96, width: 96, seed: 8)
+        let spec = net.spec
+        let x = GradientCheck.random([1, 2, spec.inputHeight, spec.inputWidth], seed: 31, scale: 1.5)
+        let reference = net.forward(x, conditions: [2], context: ForwardContext(training: false))
+        let blocked = BlockedNetwork(folded: net)
+        var logits = [Float](repeating: 0, count: spec.outputs)
+        for threads in [1, 2] {
+            x.data.withUnsafeBufferPointer { xp in logits.withUnsafeMutableBufferPointer { lp in
+                blocked.forward(xp.baseAddress!, condition: 2, logits: lp.baseAddress!, threads: threads)
+            } }
+            let difference = zip(logits, reference.data).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(difference < 1e-4, "\(threads) threads: max |Δ| \(difference)")
+        }
+        // The second block's 1×1 layer (96 → 96 channels at 24²) is large enough to be split, so the
+        // split path is what ran with two threads.
+        #expect(96 * 96 * 24 * 24 >= BlockedNetwork.splitMultiplyAdds)
+    }
+}
