@@ -1,4 +1,5 @@
 #include "blocked_kernels.h"
+#include "fast_exp.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -11,30 +12,7 @@
 
 #define LANES 8
 
-// e^x as in kernels.c (Cody–Waite reduction, degree-7 polynomial, relative error about 2e-7),
-// repeated here so the SiLU of each epilogue inlines into the kernel built for the same CPU.
-static inline __attribute__((always_inline)) float blocked_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float shifted = x * 1.442695041f + 12582912.0f;
-    float n = shifted - 12582912.0f;
-    float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t bits;
-    memcpy(&bits, &shifted, 4);
-    bits = (bits - 0x4B400000 + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, 4);
-    return p * scale;
-}
-
-static inline __attribute__((always_inline)) float blocked_silu(float v) { return v / (1.0f + blocked_exp(-v)); }
+static inline __attribute__((always_inline)) float blocked_silu(float v) { return v / (1.0f + fast_exp(-v)); }
 
 MULTIVERSION
 void steato_nchwc_stem(const float *in, long cin, long h, long w, const float *weight, const float *bias, long cout,

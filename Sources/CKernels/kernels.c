@@ -1,4 +1,5 @@
 #include "kernels.h"
+#include "fast_exp.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,29 +9,6 @@
 #else
 #define MULTIVERSION
 #endif
-
-// e^x = 2^n · e^r, n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite), e^r by its degree-7 Taylor
-// polynomial; relative error about 2e-7 on [−87, 88]. Branch-free so loops over it vectorise.
-static inline float fast_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float shifted = x * 1.442695041f + 12582912.0f;
-    float n = shifted - 12582912.0f;
-    float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t bits;
-    memcpy(&bits, &shifted, 4);
-    bits = (bits - 0x4B400000 + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, 4);
-    return p * scale;
-}
 
 static inline float silu1(float v) { return v / (1.0f + fast_exp(-v)); }
 
@@ -239,41 +217,22 @@ void steato_batchnorm_forward(const float *x, long n, long channels, long plane,
     }
 }
 
-MULTIVERSION
-void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
-                               const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx) {
-    const float m = (float)(n * plane);
-    for (long c = first_channel; c < end_channel; c++) {
-        double sg = 0, sgx = 0;
-        for (long b = 0; b < n; b++) {
-            const long base = (b * channels + c) * plane;
-            float pg[8] = {0}, pgx[8] = {0};
-            long i = 0;
-            for (; i + 8 <= plane; i += 8)
-                for (int l = 0; l < 8; l++) { pg[l] += dy[base + i + l]; pgx[l] += dy[base + i + l] * normalised[base + i + l]; }
-            for (; i < plane; i++) { pg[0] += dy[base + i]; pgx[0] += dy[base + i] * normalised[base + i]; }
-            for (int l = 0; l < 8; l++) { sg += pg[l]; sgx += pgx[l]; }
-        }
-        dgamma[c] += (float)sgx;
-        dbeta[c] += (float)sg;
-        const float scale = gamma[c] * inverse_std[c] / m, fg = (float)sg, fgx = (float)sgx;
-        for (long b = 0; b < n; b++) {
-            const long base = (b * channels + c) * plane;
-            for (long i = 0; i < plane; i++) dx[base + i] = scale * (m * dy[base + i] - fg - normalised[base + i] * fgx);
-        }
-    }
-}
-
 // dL/dz of y = silu(z) at z = g·h + b, from dL/dy.
 static inline float silu_gradient(float dy, float z) {
     const float s = 1.0f / (1.0f + fast_exp(-z));
     return dy * s * (1.0f + z * (1.0f - s));
 }
 
+// The gradient reaching the normalisation's output: dL/dy itself, or through the fused SiLU (its
+// input recomputed from x̂ as γ·x̂ + β instead of stored).
+static inline float normalised_gradient(float dy, float h, float g, float bt, int silu) {
+    return silu ? silu_gradient(dy, g * h + bt) : dy;
+}
+
 MULTIVERSION
-void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
-                                    const float *gamma, const float *beta, const float *inverse_std, float *dgamma,
-                                    float *dbeta, float *dx) {
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel,
+                               long end_channel, const float *gamma, const float *beta, const float *inverse_std, int silu,
+                               float *dgamma, float *dbeta, float *dx) {
     const float m = (float)(n * plane);
     for (long c = first_channel; c < end_channel; c++) {
         const float g = gamma[c], bt = beta[c];
@@ -284,11 +243,11 @@ void steato_batchnorm_silu_backward(const float *dy, const float *normalised, lo
             long i = 0;
             for (; i + 8 <= plane; i += 8)
                 for (int l = 0; l < 8; l++) {
-                    const float h = normalised[base + i + l], dz = silu_gradient(dy[base + i + l], g * h + bt);
+                    const float h = normalised[base + i + l], dz = normalised_gradient(dy[base + i + l], h, g, bt, silu);
                     pg[l] += dz; pgx[l] += dz * h;
                 }
             for (; i < plane; i++) {
-                const float h = normalised[base + i], dz = silu_gradient(dy[base + i], g * h + bt);
+                const float h = normalised[base + i], dz = normalised_gradient(dy[base + i], h, g, bt, silu);
                 pg[0] += dz; pgx[0] += dz * h;
             }
             for (int l = 0; l < 8; l++) { sg += pg[l]; sgx += pgx[l]; }
@@ -299,7 +258,7 @@ void steato_batchnorm_silu_backward(const float *dy, const float *normalised, lo
         for (long b = 0; b < n; b++) {
             const long base = (b * channels + c) * plane;
             for (long i = 0; i < plane; i++) {
-                const float h = normalised[base + i], dz = silu_gradient(dy[base + i], g * h + bt);
+                const float h = normalised[base + i], dz = normalised_gradient(dy[base + i], h, g, bt, silu);
                 dx[base + i] = scale * (m * dz - fg - h * fgx);
             }
         }

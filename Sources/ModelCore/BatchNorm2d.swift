@@ -83,13 +83,8 @@ public final class BatchNorm2d: Layer {
             let (dg, db, dx) = (SharedPointer(dg.baseAddress!), SharedPointer(db.baseAddress!), SharedPointer(dx.baseAddress!))
             let (channels, fused) = (self.channels, fusedSiLU)
             ChannelChunks.run(channels: channels, values: gp.count) { range in
-                if fused {
-                    steato_batchnorm_silu_backward(dy.raw, xhat.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, b.raw,
-                                                   inv.raw, dg.raw, db.raw, dx.raw)
-                } else {
-                    steato_batchnorm_backward(dy.raw, xhat.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, inv.raw,
-                                              dg.raw, db.raw, dx.raw)
-                }
+                steato_batchnorm_backward(dy.raw, xhat.raw, n, channels, p, range.lowerBound, range.upperBound, g.raw, b.raw,
+                                          inv.raw, fused ? 1 : 0, dg.raw, db.raw, dx.raw)
             }
         } } } } } } } }
         return inputGrad

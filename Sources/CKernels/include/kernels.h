@@ -54,15 +54,12 @@ void steato_batchnorm_forward(const float *x, long n, long channels, long plane,
                               float *mean, float *variance, float epsilon, int training, float *normalised,
                               float *inverse_std, int silu, float *y);
 
-/// Batch normalisation backward (training statistics): accumulates dγ, dβ and writes dx.
-void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
-                               const float *gamma, const float *inverse_std, float *dgamma, float *dbeta, float *dx);
-
-/// Backward of batch normalisation followed by SiLU (training statistics), in two passes over memory:
-/// the activation's gradient is recomputed from x̂ (z = γ·x̂ + β) instead of stored. Accumulates dγ, dβ; writes dx.
-void steato_batchnorm_silu_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel, long end_channel,
-                                    const float *gamma, const float *beta, const float *inverse_std, float *dgamma,
-                                    float *dbeta, float *dx);
+/// Batch normalisation backward (training statistics), in two passes over memory: accumulates dγ,
+/// dβ and writes dx. With `silu` the gradient arrives through a SiLU fused after it, whose input is
+/// recomputed from x̂ (z = γ·x̂ + β) instead of stored.
+void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel,
+                               long end_channel, const float *gamma, const float *beta, const float *inverse_std, int silu,
+                               float *dgamma, float *dbeta, float *dx);
 
 /// FiLM backward for one image (y = x·(1 + scale[c]) + shift[c]): accumulates dscale, dshift; writes dx.
 void steato_film_backward(const float *dy, const float *x, const float *scale, long channels, long plane, float *dscale,
