@@ -37,9 +37,23 @@ public enum StudyScoring {
         var adapted: Bool
     }
 
-    static func raw(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> Raw {
+    /// A study read from the database with its images prepared for the network (what `StudyPipeline`
+    /// does for the next study while this one is scored).
+    struct Prepared: @unchecked Sendable {
+        var detail: StudyDetail
+        var inputs: [NetworkInput?]
+    }
+
+    static func prepare(studyId: Int64, store: CaseStore) throws -> Prepared {
         let detail = try store.detail(studyId: studyId)
-        let prepared = try StoredImages.prepare(detail.images, store: store)
+        return Prepared(detail: detail, inputs: try StoredImages.prepare(detail.images, store: store))
+    }
+
+    static func raw(studyId: Int64, store: CaseStore, model: SteatosisModel, prepared ready: Prepared? = nil) throws -> Raw {
+        let (detail, prepared) = try ready.map { ($0.detail, $0.inputs) } ?? {
+            let p = try prepare(studyId: studyId, store: store)
+            return (p.detail, p.inputs)
+        }()
         var inputs: [NetworkInput] = [], views: [View?] = []
         for (image, input) in zip(detail.images, prepared) {
             guard let input else { continue }
@@ -57,7 +71,11 @@ public enum StudyScoring {
     }
 
     public static func score(studyId: Int64, store: CaseStore, model: SteatosisModel) throws -> ScoredStudy {
-        let raw = try raw(studyId: studyId, store: store, model: model)
+        try score(studyId: studyId, store: store, model: model, prepared: nil)
+    }
+
+    static func score(studyId: Int64, store: CaseStore, model: SteatosisModel, prepared: Prepared?) throws -> ScoredStudy {
+        let raw = try raw(studyId: studyId, store: store, model: model, prepared: prepared)
         let (detail, prepared, inputs, predictions) = (raw.detail, raw.prepared, raw.inputs, raw.predictions)
         var result = raw.result
         if inputs.count < detail.images.count { result.flags.insert("no-fan-found", at: 0) }

@@ -32,15 +32,17 @@ struct ScoreCommand: ParsableCommand {
         } catch { throw fail(error) }
         var failures = 0
         let progress = ProgressLine(enabled: stderrIsTerminal && json)
-        for (n, id) in ids.enumerated() {
-            do {
-                let scored = try StudyScoring.score(studyId: id, store: store, model: scorer)
-                print(json ? scored.report.json : scored.text)
-            } catch {
+        var done = 0
+        // The next study is prepared while this one is scored and saved.
+        StudyPipeline.score(ids, store: store, model: scorer) { id, result in
+            switch result {
+            case .success(let scored): print(json ? scored.report.json : scored.text)
+            case .failure(let error):
                 printError("study \(id): \(error)")
                 failures += 1
             }
-            progress.show(done: n + 1, total: ids.count, label: "studies")
+            done += 1
+            progress.show(done: done, total: ids.count, label: "studies")
         }
         progress.clear()
         if failures > 0 { throw ExitCode.failure }

@@ -40,6 +40,26 @@ import UltrasoundImaging
         #expect(InstalledFiles.find("no/such/file") == nil)
     }
 
+    /// `score --all` prepares the next study while this one is scored: same reports, same order, and a
+    /// study that cannot be read fails alone.
+    @Test func thePipelineScoresLikeOneStudyAtATime() throws {
+        let s = try Scratch()
+        _ = try s.importSamples(["SIM00001", "SIM00002", "SIM00003"])
+        let model = try ModelLocator.load(explicit: InstalledFiles.defaultModel)
+        let ids = try s.store.studyIds(unscoredOnly: false)
+        #expect(ids.count == 3)
+        let alone = try ids.map { try StudyScoring.score(studyId: $0, store: s.store, model: model).report }
+        var piped: [(Int64, Result<ScoredStudy, Error>)] = []
+        StudyPipeline.score(ids + [987_654], store: s.store, model: model) { piped.append(($0, $1)) }
+        #expect(piped.map(\.0) == ids + [987_654])
+        for (report, (_, result)) in zip(alone, piped) {
+            let other = try result.get().report
+            #expect(other.studyId == report.studyId && other.score == report.score && other.grade == report.grade)
+            #expect(other.images.map(\.score) == report.images.map(\.score))
+        }
+        if case .success = piped.last!.1 { Issue.record("a study that does not exist was scored") }
+    }
+
     @Test func scoringAStoredStudyWritesTheReportAndTheScores() throws {
         let s = try Scratch()
         #expect(s.importPaths([Self.root + "/SampleStudies/SIM00004"]) == 9)
