@@ -50,10 +50,8 @@ public enum StudyScoring {
     }
 
     static func raw(studyId: Int64, store: CaseStore, model: SteatosisModel, prepared ready: Prepared? = nil) throws -> Raw {
-        let (detail, prepared) = try ready.map { ($0.detail, $0.inputs) } ?? {
-            let p = try prepare(studyId: studyId, store: store)
-            return (p.detail, p.inputs)
-        }()
+        let study = try ready ?? prepare(studyId: studyId, store: store)
+        let (detail, prepared) = (study.detail, study.inputs)
         var inputs: [NetworkInput] = [], views: [View?] = []
         for (image, input) in zip(detail.images, prepared) {
             guard let input else { continue }

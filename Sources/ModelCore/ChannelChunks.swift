@@ -8,8 +8,13 @@ enum ChannelChunks {
     static let minimumValues = 1 << 17
     nonisolated(unsafe) static var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// How many parts a layer of `values` values over `channels` channels (or images) is split into.
+    static func count(channels: Int, values: Int) -> Int {
+        values >= minimumValues ? max(1, min(workers, channels)) : 1
+    }
+
     static func run(channels: Int, values: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let chunks = values >= minimumValues ? min(workers, channels) : 1
+        let chunks = count(channels: channels, values: values)
         if chunks <= 1 { body(0..<channels); return }
         DispatchQueue.concurrentPerform(iterations: chunks) { k in
             body((channels * k / chunks)..<(channels * (k + 1) / chunks))
@@ -31,4 +36,14 @@ struct SharedPointer<T>: @unchecked Sendable {
     let raw: UnsafeMutablePointer<T>
     init(_ pointer: UnsafeMutablePointer<T>) { raw = pointer }
     init(_ pointer: UnsafePointer<T>) { raw = UnsafeMutablePointer(mutating: pointer) }
+}
+
+/// One result per worker, read in order after the workers finish (ModelCore's own; the app's
+/// `ConcurrentSlots` lives in UltrasoundImaging, which ModelCore does not depend on).
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.lock(); slots[i] = value; lock.unlock() }
+    subscript(i: Int) -> T { lock.lock(); defer { lock.unlock() }; return slots[i]! }
 }

@@ -290,7 +290,7 @@ public final class Conv2d: Layer {
             let (cin, cout, withInput) = (inChannels, outChannels, needsInputGradient)
             let (x0, dy0, w0, dx0) = (SharedPointer(xp.baseAddress!), SharedPointer(gp.baseAddress!), SharedPointer(wp.baseAddress!),
                                       SharedPointer(dx.baseAddress!))
-            let chunks = n * (cin + cout) * p >= ChannelChunks.minimumValues ? min(ChannelChunks.workers, n) : 1
+            let chunks = ChannelChunks.count(channels: n, values: n * (cin + cout) * p)
             let partial = ConcurrentResults<[Float]>(count: chunks)
             let work: @Sendable (Int) -> Void = { k in
                 var dW = [Float](repeating: 0, count: cout * cin)
@@ -350,11 +350,3 @@ enum Initialise {
 import CKernels
 import Foundation
 
-/// One result per worker, read in order after the workers finish.
-final class ConcurrentResults<T>: @unchecked Sendable {
-    private var slots: [T?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { lock.lock(); slots[i] = value; lock.unlock() }
-    subscript(i: Int) -> T { lock.lock(); defer { lock.unlock() }; return slots[i]! }
-}

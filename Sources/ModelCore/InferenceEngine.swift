@@ -39,14 +39,14 @@ public final class InferenceEngine: @unchecked Sendable {
         var result = Tensor(zeros: [n, outputs])
         let slots = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * outputs)
         defer { slots.deallocate() }
-        let base = UnsafeMutableSendable(slots.baseAddress!)
+        let base = SharedPointer(slots.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: chunks) { worker in
             let start = n * worker / chunks, end = n * (worker + 1) / chunks
             guard start < end else { return }
             let part = Tensor(shape: [end - start] + Array(x.shape.dropFirst()), data: Array(x.data[(start * perImage)..<(end * perImage)]))
             let logits = replicas[worker].forward(part, conditions: Array(conditions[start..<end]), context: ForwardContext(training: false))
             logits.data.withUnsafeBufferPointer { src in
-                (base.pointer + start * outputs).update(from: src.baseAddress!, count: src.count)
+                (base.raw + start * outputs).update(from: src.baseAddress!, count: src.count)
             }
         }
         result.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: slots.baseAddress!, count: n * outputs) }
@@ -64,27 +64,15 @@ extension InferenceEngine {
         // Fewer images than workers (one image to score): each image's large layers use the spare cores.
         let spare = max(1, workers / max(1, chunks))
         x.data.withUnsafeBufferPointer { input in result.data.withUnsafeMutableBufferPointer { logits in
-            let source = UnsafeSendable(input.baseAddress!), target = UnsafeMutableSendable(logits.baseAddress!)
+            let source = SharedPointer(input.baseAddress!), target = SharedPointer(logits.baseAddress!)
             let work: @Sendable (Int) -> Void = { worker in
                 for i in (n * worker / chunks)..<(n * (worker + 1) / chunks) {
-                    self.blocked[worker].forward(source.pointer + i * perImage, condition: conditions[i],
-                                                 logits: target.pointer + i * outputs, threads: spare)
+                    self.blocked[worker].forward(source.raw + i * perImage, condition: conditions[i],
+                                                 logits: target.raw + i * outputs, threads: spare)
                 }
             }
             if chunks <= 1 { if n > 0 { work(0) } } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
         } }
         return result
     }
-}
-
-/// A read-only pointer handed to workers.
-struct UnsafeSendable: @unchecked Sendable {
-    let pointer: UnsafePointer<Float>
-    init(_ pointer: UnsafePointer<Float>) { self.pointer = pointer }
-}
-
-/// A raw pointer handed to workers that write disjoint ranges.
-struct UnsafeMutableSendable: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -53,7 +53,6 @@ public enum ImageDecoder {
         return metadata.bModeRegion?.cmPerPixelY
     }
 
-    /// Several frames of one file, parsed and decompressed once (a cine's frames are scored together).
     /// The imaging areas as analysis needs them: a large JPEG (a video grabber's 1920×1080, say) decoded
     /// at a reduced scale that keeps it at least as large as the smallest screens the preprocessing is
     /// tested on (640×480), with the reduction to scale a declared pixel spacing by; else as stored.
@@ -65,6 +64,7 @@ public enum ImageDecoder {
         return (frames.map { _ in image }, d)
     }
 
+    /// Several frames of one file, parsed and decompressed once (a cine's frames are scored together).
     public static func decodeImagingAreas(_ bytes: [UInt8], frames: [Int]) throws -> [PixelImage] {
         guard ImageFormat.sniff(bytes) == .dicom else {
             let image = try decode(bytes).image
