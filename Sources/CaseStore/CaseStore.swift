@@ -5,8 +5,11 @@ import GRDB
 /// beside it. Only this module writes SQL.
 public final class CaseStore: Sendable {
     public let path: String
-    public let pool: DatabasePool
     public let images: ImageStore
+    /// True when the file or its file system cannot be written: the database is opened for reading only
+    /// and every change is refused with `CaseStoreError.readOnly`.
+    public let isReadOnly: Bool
+    let database: any DatabaseWriter
 
     /// How long a writer waits for another process's transaction before giving up
     /// (30 s; `STEATO_BUSY_TIMEOUT` seconds overrides it, which the tests use).
@@ -47,7 +50,7 @@ public final class CaseStore: Sendable {
         } catch {
             throw CaseStoreError.cannotOpen(path: absolute, reason: "cannot create folder \(folder)")
         }
-        try Self.createPrivateFile(absolute)
+        isReadOnly = try Self.createPrivateFile(absolute)
         self.images = ImageStore(root: folder + "/images")
 
         var config = Configuration()
@@ -57,17 +60,22 @@ public final class CaseStore: Sendable {
             // A committed study must survive a power cut, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        pool = try Self.openPool(path: absolute, configuration: config)
-        for suffix in ["-wal", "-shm"] { chmod(absolute + suffix, 0o600) }
+        if isReadOnly {
+            database = try Self.openReadOnly(path: absolute, configuration: config)
+        } else {
+            database = try Self.openPool(path: absolute, configuration: config)
+            for suffix in ["-wal", "-shm"] { chmod(absolute + suffix, 0o600) }
+        }
     }
 
     /// Runs `body` in one IMMEDIATE transaction: everything in it is committed together or not at all.
     public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
+        if isReadOnly { throw CaseStoreError.readOnly(path: path) }
+        do { return try database.write(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
+        do { return try database.read(body) } catch let error as DatabaseError { throw Self.translate(error, path: path) }
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
@@ -111,16 +119,46 @@ public final class CaseStore: Sendable {
         }
     }
 
-    private static func createPrivateFile(_ path: String) throws {
+    /// Creates the file (mode 0600) when absent; returns true when it exists but cannot be written
+    /// (permissions, or a read-only file system), so it is opened for reading only.
+    private static func createPrivateFile(_ path: String) throws -> Bool {
         let fd = open(path, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else {
-            throw CaseStoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            let reason = errno
+            if [EACCES, EROFS, EPERM].contains(reason), access(path, R_OK) == 0 { return true }
+            throw CaseStoreError.cannotOpen(path: path, reason: String(cString: strerror(reason)))
         }
         var info = stat()
         if fstat(fd, &info) == 0, info.st_uid == getuid(), info.st_mode & 0o077 != 0 {
             fchmod(fd, 0o600)  // patient data: owner only
         }
         close(fd)
+        return false
+    }
+
+    /// A read-only connection. A WAL database whose -shm file cannot be created (read-only file system)
+    /// opens only as immutable, which is safe there because nobody can be writing it.
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        var config = configuration
+        config.readonly = true
+        func open(_ path: String) throws -> DatabaseQueue {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            return queue
+        }
+        let queue: DatabaseQueue
+        do {
+            queue = try open(path)
+        } catch {
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            do { queue = try open(uri) } catch let error as DatabaseError { throw translate(error, path: path) }
+        }
+        do {
+            guard try queue.read(Schema.migrator.hasCompletedMigrations) else {
+                throw CaseStoreError.cannotOpen(path: path, reason: "read-only, and written by an older steato: open it writable once to upgrade it")
+            }
+        } catch let error as DatabaseError { throw translate(error, path: path) }
+        return queue
     }
 
     static func translate(_ error: DatabaseError, path: String) -> CaseStoreError {
@@ -128,7 +166,8 @@ public final class CaseStore: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path)
         case .SQLITE_NOTADB: return .cannotOpen(path: path, reason: "the file is not a SQLite database")
         case .SQLITE_CORRUPT: return .cannotOpen(path: path, reason: "the database file is corrupt")
-        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+        case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM:
             return .cannotOpen(path: path, reason: error.message ?? "permission denied")
         default: return .storage(path: path, reason: error.message ?? "\(error.resultCode)")
         }

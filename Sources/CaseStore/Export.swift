@@ -19,7 +19,8 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
     public struct Image: Codable, Sendable, Equatable {
         public var image_id: Int64
         public var file: String
-        public var sha256: String
+        /// The original file's SHA-256; absent when anonymised (it would link the image to the identified file).
+        public var sha256: String?
         public var format: String
         public var width: Int
         public var height: Int
@@ -57,22 +58,24 @@ public struct ExportedStudy: Codable, Sendable, Equatable {
 }
 
 extension CaseStore {
-    /// A replacement UID (PS3.15 "U"): 2.25 and 128 bits of the original's SHA-256, the same for the
-    /// same original, so series and instances stay linked without revealing the original.
-    static func derivedUID(_ uid: String) -> String {
-        var hash = SHA256()
-        hash.update(Array(uid.utf8))
-        let digest = hash.finalize()
+    /// A replacement UID (PS3.15 "U"): 2.25 and 128 bits of the original's HMAC under this database's
+    /// secret key, the same for the same original, so series and instances stay linked, and not
+    /// computable from the original by anyone without the database.
+    static func derivedUID(_ uid: String, key: [UInt8]) -> String {
+        let digest = SHA256.hmac(key: key, message: Array(uid.utf8))
         var value: UInt128 = 0
         for byte in digest.prefix(16) { value = value << 8 | UInt128(byte) }
         return "2.25.\(value >> 1)"
     }
 
     /// Every study, oldest first. With `anonymize`, identifiers are replaced by stable pseudonyms
-    /// (`ANON-0001`, `STUDY-00001`), names and dates are removed and file names become `image-ID.ext`,
+    /// (`ANON-0001`, `STUDY-00001`), names, dates and file hashes are removed and file names become `image-ID.ext`,
     /// following the DICOM PS3.15 basic profile for the fields we export.
     public func exportStudies(anonymize: Bool) throws -> [ExportedStudy] {
-        let ids = try read { db in try Int64.fetchAll(db, sql: "SELECT id FROM study ORDER BY id") }
+        let (ids, key) = try read { db in
+            (try Int64.fetchAll(db, sql: "SELECT id FROM study ORDER BY id"),
+             try Data.fetchOne(db, sql: "SELECT key FROM pseudonymKey").map { [UInt8]($0) } ?? [])
+        }
         var patientAliases: [Int64: String] = [:]
         return try ids.map { id in
             let d = try detail(studyId: id)
@@ -85,10 +88,10 @@ extension CaseStore {
                 let ext = ImageFormat(rawValue: image.format)?.fileExtension ?? image.format
                 return ExportedStudy.Image(
                     image_id: image.id!, file: anonymize ? "image-\(image.id!).\(ext)" : image.originalName,
-                    sha256: image.sha256, format: image.format, width: image.width, height: image.height,
+                    sha256: anonymize ? nil : image.sha256, format: image.format, width: image.width, height: image.height,
                     view: image.view, liver_roi: box(.liver), kidney_roi: box(.kidney),
                     score: d.imageScores[image.id!]?.score, grade: d.imageScores[image.id!]?.grade,
-                    frame: image.frameNumber, sop_instance_uid: image.sopInstanceUID.map { anonymize ? CaseStore.derivedUID($0) : $0 })
+                    frame: image.frameNumber, sop_instance_uid: image.sopInstanceUID.map { anonymize ? CaseStore.derivedUID($0, key: key) : $0 })
             }
             var views: [String: ExportedStudy.ViewResult] = [:]
             for v in d.viewScores { views[v.view.rawValue] = .init(score: v.score, grade: v.grade, n_images: v.imageCount, sd: v.sd) }
@@ -109,7 +112,7 @@ extension CaseStore {
                 // PS3.15 basic profile: birth date, sex, accession and description removed; UIDs replaced.
                 patient_birth_date: anonymize ? nil : d.patient.birthDate, patient_sex: anonymize ? nil : d.patient.sex,
                 accession: anonymize ? nil : d.study.accession, study_description: anonymize ? nil : d.study.description,
-                study_instance_uid: d.study.studyInstanceUID.map { anonymize ? CaseStore.derivedUID($0) : $0 },
+                study_instance_uid: d.study.studyInstanceUID.map { anonymize ? CaseStore.derivedUID($0, key: key) : $0 },
                 scanner: d.study.scanner, status: d.study.status,
                 references: .init(histology_fat_pct: d.reference?.histologyFatPct, report_grade: d.reference?.reportGrade,
                                   cap_dbm: d.reference?.capDbm, mri_pdff_pct: d.reference?.mriPdffPct),

@@ -62,12 +62,40 @@ public struct ImageStore: Sendable {
         return written
     }
 
+    /// The stored bytes, checked against their name: a file deleted, truncated or altered since it was
+    /// stored is named and refused, never decoded as if it were the patient's image.
     public func load(sha256 sha: String) throws -> [UInt8] {
         let target = path(forSHA256: sha)
         guard let data = FileManager.default.contents(atPath: target) else {
             throw CaseStoreError.storage(path: target, reason: "image missing from the image store")
         }
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        guard SHA256.hex(bytes) == sha else {
+            throw CaseStoreError.storage(path: target, reason: "image altered or damaged in the image store (its content no longer matches its SHA-256)")
+        }
+        return bytes
+    }
+
+    /// Every file under the store's root as (sha256 it is named by, path); files that are not named like
+    /// stored images (temporary files a killed import left, anything else) come back with `sha256` nil.
+    func listFiles() -> [(sha256: String?, path: String)] {
+        guard let prefixes = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
+        var files: [(String?, String)] = []
+        for prefix in prefixes.sorted() {
+            let folder = root + "/" + prefix
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                files.append((nil, folder))
+                continue
+            }
+            for name in names.sorted() {
+                let sha = prefix + name
+                let named = prefix.count == 2 && sha.count == 64 && sha.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+                files.append((named ? sha : nil, folder + "/" + name))
+            }
+        }
+        return files
     }
 
     static func makeDirectory(_ path: String) throws {

@@ -1,4 +1,5 @@
 import GRDB
+import Foundation
 
 /// The case database schema as named, append-only migrations. Never edit a shipped step: add one.
 enum Schema {
@@ -53,6 +54,14 @@ enum Schema {
                 t.column("importedAt", .datetime).notNull()
                 t.uniqueKey(["studyId", "sha256"])
             }
+        }
+        migrator.registerMigration("v8-pseudonym-key") { db in
+            // A secret of this database's own: anonymised export derives replacement UIDs with it, so
+            // nobody holding an original file can compute its pseudonym and link the two.
+            try db.create(table: "pseudonymKey") { t in t.column("key", .blob).notNull() }
+            var generator = SystemRandomNumberGenerator()
+            let key = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            try db.execute(sql: "INSERT INTO pseudonymKey (key) VALUES (?)", arguments: [key])
         }
         return migrator
     }

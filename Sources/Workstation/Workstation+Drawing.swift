@@ -87,6 +87,7 @@ extension Workstation {
         } else {
             left = worklist.statusLine
         }
+        if store.isReadOnly { left += " · read-only" }
         let p = scorer.progress
         if p.running { left += " · scoring \(p.done + p.failed + 1)/\(p.total)…" }
         let i = importer.progress

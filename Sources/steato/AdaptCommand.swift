@@ -16,7 +16,7 @@ struct AdaptCommand: ParsableCommand {
     @Option(help: "Model file (default: $STEATO_MODEL, else the model shipped with steato).") var model: String?
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         do {
             let scorer = try ModelLocator.load(explicit: model)
             let images = try ScannerAdaptation.adapt(scanner: scanner, store: store, model: scorer)

@@ -20,7 +20,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Model file (default: $STEATO_MODEL, else the model shipped with steato).") var model: String?
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         do {
             let scorer = try ModelLocator.load(explicit: model)
             let check = try ScannerCalibrationFit.fit(scanner: scanner, store: store, model: scorer, reference: reference.value)

@@ -33,7 +33,7 @@ struct ImportCommand: ParsableCommand {
         guard let selection = FrameSelection(frames) else {
             throw ValidationError("--frames must be all, first or every:N, not '\(frames)'")
         }
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         let plan = ImportPlanner.plan(paths: paths)
         let importer = Importer(store: store)
         importer.frames = selection

@@ -87,7 +87,7 @@ struct LabelsCommand: ParsableCommand {
             if hadErrors { throw ExitCode.failure }
             return
         }
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         var stored = 0, missing = 0
         for (source, r) in zip(sources, readings) {
             do {

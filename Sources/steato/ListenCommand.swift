@@ -30,7 +30,7 @@ struct ListenCommand: ParsableCommand {
         let title = aet ?? settings.listenAETitle ?? "STEATOSCOPE"
         guard DicomTitle.isValid(title) else { throw ValidationError("--aet '\(title)' is not an AE title (1–16 characters)") }
         let port = self.port ?? settings.listenPort ?? 11112
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         let received = ReceivedInstances(store: store)
         let listener: DicomListener
         do {

@@ -23,7 +23,7 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         guard all || unscored || !studies.isEmpty else { throw fail(UserFacingError("name studies, or use --all or --unscored")) }
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         let scorer: SteatosisModel
         do { scorer = try ModelLocator.load(explicit: model) } catch { throw fail(error) }
         var ids: [Int64] = []

@@ -76,7 +76,7 @@ struct PullCommand: ParsableCommand {
             if !studies.isEmpty { print(table.render()) }
             return
         }
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         let received = ReceivedInstances(store: store)
         let spool = received.spool + "/pull-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: spool) }

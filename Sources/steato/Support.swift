@@ -9,9 +9,14 @@ struct UserFacingError: Error, CustomStringConvertible {
 }
 
 extension DatabaseOptions {
-    func open() throws -> CaseStore {
+    /// Opens the case database; a read-only one is said once, and refused here when the command must write.
+    func open(forWriting: Bool = false) throws -> CaseStore {
         let path = CaseStore.resolvePath(explicit: db)
-        do { return try CaseStore(path: path) } catch { throw fail(error) }
+        let store: CaseStore
+        do { store = try CaseStore(path: path) } catch { throw fail(error) }
+        if store.isReadOnly, forWriting { throw fail(CaseStoreError.readOnly(path: store.path)) }
+        if store.isReadOnly { printError("steato: \(store.path): read-only: opened for reading; changes will be refused") }
+        return store
     }
 }
 

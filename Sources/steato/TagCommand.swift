@@ -17,7 +17,7 @@ struct TagCommand: ParsableCommand {
 
     func run() throws {
         let newView = view.view
-        let store = try database.open()
+        let store = try database.open(forWriting: true)
         do {
             let record = try store.findImage(image)
             let previous = try store.tag(imageIds: [record.id!], view: newView)

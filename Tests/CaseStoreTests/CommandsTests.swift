@@ -75,8 +75,27 @@ import UltrasoundImaging
         #expect(!csv.contains("Name ") && !csv.contains(",P1,") && !csv.contains(",S1,"))
         #expect(anonymous.map(\.patient_id).prefix(5) == ["ANON-0001", "ANON-0002", "ANON-0003", "ANON-0004", "ANON-0001"])
         #expect(anonymous[0].images[0].file.hasPrefix("image-"))
-        #expect(anonymous[0].images[0].sha256 == plain[0].images[0].sha256)
+        // The original file's hash would link each image back to the identified file: it is not exported.
+        #expect(anonymous.allSatisfy { $0.images.allSatisfy { $0.sha256 == nil } })
+        let json = String(decoding: try JSONEncoder().encode(anonymous), as: UTF8.self)
+        for image in plain.flatMap(\.images) {
+            let hash = try #require(image.sha256)
+            #expect(!csv.contains(hash) && !json.contains(hash))
+        }
         #expect(csv.split(separator: "\n").count == 13)
+    }
+
+    @Test func replacementUIDsNeedTheDatabasesKey() throws {
+        let uid = "1.2.840.113619.2.55.3.1234"
+        let keyA = [UInt8](repeating: 1, count: 32), keyB = [UInt8](repeating: 2, count: 32)
+        #expect(CaseStore.derivedUID(uid, key: keyA) == CaseStore.derivedUID(uid, key: keyA))
+        #expect(CaseStore.derivedUID(uid, key: keyA) != CaseStore.derivedUID(uid, key: keyB))
+        #expect(CaseStore.derivedUID(uid, key: keyA).hasPrefix("2.25."))
+        // Each database has its own key.
+        let scratchOne = Scratch(), scratchTwo = Scratch()
+        let one = try scratchOne.openStore(), two = try scratchTwo.openStore()
+        let key = { (store: CaseStore) in try store.read { db in try Data.fetchOne(db, sql: "SELECT key FROM pseudonymKey") } }
+        #expect(try key(one)?.count == 32 && key(one) != key(two))
     }
 }
 
