@@ -167,6 +167,7 @@ public final class CaseStore: Sendable {
         case .SQLITE_NOTADB: return .cannotOpen(path: path, reason: "the file is not a SQLite database")
         case .SQLITE_CORRUPT: return .cannotOpen(path: path, reason: "the database file is corrupt")
         case .SQLITE_READONLY: return .readOnly(path: path)
+        case .SQLITE_FULL: return .diskFull(path: path)
         case .SQLITE_CANTOPEN, .SQLITE_PERM:
             return .cannotOpen(path: path, reason: error.message ?? "permission denied")
         default: return .storage(path: path, reason: error.message ?? "\(error.resultCode)")

@@ -3,6 +3,7 @@ public enum CaseStoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     case locked(path: String)
     case readOnly(path: String)
+    case diskFull(path: String)
     case notFound(String)
     case ambiguous(String)
     case invalid(String)
@@ -13,6 +14,7 @@ public enum CaseStoreError: Error, CustomStringConvertible, Equatable {
         case let .cannotOpen(path, reason): return "\(path): cannot open the case database (\(reason))"
         case let .locked(path): return "\(path): the case database is locked by another program; try again when it finishes"
         case let .readOnly(path): return "\(path): the case database is read-only (opened for reading); nothing was changed"
+        case let .diskFull(path): return "\(path): the disk is full"
         case let .notFound(what): return "\(what): not found"
         case let .ambiguous(what): return what
         case let .invalid(why): return why

@@ -26,24 +26,9 @@ public struct ImageStore: Sendable {
         let folder = (target as NSString).deletingLastPathComponent
         try Self.makeDirectory(root)
         try Self.makeDirectory(folder)
-        let temporary = "\(folder)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw CaseStoreError.storage(path: temporary, reason: Self.errnoText()) }
-        var ok = bytes.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
-        let reason = Self.errnoText()
-        close(fd)
-        guard ok, rename(temporary, target) == 0 else {
-            unlink(temporary)
-            throw CaseStoreError.storage(path: target, reason: "cannot write the image store (\(reason))")
+        do { try AtomicFile.write(bytes, to: target) } catch let error as AtomicFileError {
+            if error.diskFull { throw CaseStoreError.diskFull(path: root) }
+            throw CaseStoreError.storage(path: target, reason: "cannot write the image store (\(error.reason))")
         }
         return true
     }

@@ -12,6 +12,8 @@ public struct StudyOutcome: Sendable, Equatable {
     public var rejected = 0
     /// Report texts stored with the study.
     public var reports = 0
+    /// The study failed because the disk is full: the import stops here.
+    public var diskFull = false
 }
 
 public struct ImportSummary: Sendable, Equatable {
@@ -22,6 +24,9 @@ public struct ImportSummary: Sendable, Equatable {
     public var studiesImported = 0
     public var studiesRejected = 0
     public var interrupted = false
+    /// Stopped at a full disk: the studies after it were not started.
+    public var diskFull = false
+    public var studiesNotStarted = 0
 }
 
 public enum ImportEvent: Sendable {
@@ -78,7 +83,7 @@ public final class Importer: @unchecked Sendable {
         }
         let total = plan.imageCount
         var done = 0
-        for study in plan.studies {
+        for (index, study) in plan.studies.enumerated() {
             if shouldStop() { summary.interrupted = true; break }
             let outcome = importStudy(study, onEvent: onEvent)
             done += study.images.count
@@ -90,6 +95,11 @@ public final class Importer: @unchecked Sendable {
             if outcome.imported == 0 && outcome.rejected > 0 { summary.studiesRejected += 1 }
             onEvent(.study(outcome))
             onEvent(.progress(done: done, total: total))
+            if outcome.diskFull {
+                summary.diskFull = true
+                summary.studiesNotStarted = plan.studies.count - index - 1
+                break
+            }
         }
         return summary
     }
@@ -149,6 +159,7 @@ public final class Importer: @unchecked Sendable {
             onEvent(.rejected(Rejection(path: "study \(study.studyKey) of patient \(study.patientKey)",
                                         reason: "not imported (\(error))")))
             outcome.rejected += ready.count + reports.count
+            if case .diskFull = error as? CaseStoreError { outcome.diskFull = true }
         }
         return outcome
     }

@@ -135,6 +135,7 @@ extension CaseStore {
             unlink(temporary)
             for suffix in ["-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
             if !hadImageStore { try? FileManager.default.removeItem(atPath: destinationImages.root) }
+            rmdir(folder)  // only when empty: a folder this backup created and could not fill
             if let error = error as? CaseStoreError { throw error }
             if let error = error as? DatabaseError { throw Self.translate(error, path: target) }
             throw CaseStoreError.storage(path: target, reason: "\(error)")

@@ -14,8 +14,26 @@ public enum StudyResultInstances {
     public static func writeAll(store: CaseStore, studyId: Int64, model: SteatosisModel?, pdf: String, sr: String,
                                 encapsulated: String) throws -> Files {
         let content = try StudyReportContent.make(store: store, studyId: studyId, model: model)
-        try StudyReportDocument.write(content, to: pdf)
-        return try write(store: store, studyId: studyId, pdf: pdf, srPath: sr, pdfInstancePath: encapsulated)
+        // Written under temporary names and renamed only when all three are whole: a full disk or a
+        // failure halfway leaves no partial report that could be sent or filed.
+        let targets = [pdf, sr, encapsulated]
+        let partial = targets.map { path -> String in
+            let url = URL(fileURLWithPath: path)
+            return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        }
+        do {
+            try StudyReportDocument.write(content, to: partial[0])
+            _ = try write(store: store, studyId: studyId, pdf: partial[0], srPath: partial[1], pdfInstancePath: partial[2])
+            for (from, to) in zip(partial, targets) {
+                guard rename(from, to) == 0 else {
+                    throw CaseStoreError.storage(path: to, reason: "cannot write (\(String(cString: strerror(errno))))")
+                }
+            }
+        } catch {
+            for path in partial { unlink(path) }
+            throw error
+        }
+        return Files(sr: sr, pdf: encapsulated)
     }
 
     public static func write(store: CaseStore, studyId: Int64, pdf pdfPath: String, srPath: String, pdfInstancePath: String) throws -> Files {

@@ -1,8 +1,10 @@
+import CKernels
 import Foundation
 
 /// Why a model file cannot be used; each names the file and, where it applies, the tensor.
 public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     case unreadable(file: String, reason: String)
+    case unwritable(file: String, reason: String)
     case truncated(file: String, reason: String)
     case badHeader(file: String, reason: String)
     case wrongDType(file: String, tensor: String, dtype: String)
@@ -14,6 +16,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unreadable(f, r): return "\(f): cannot read the model file (\(r))"
+        case let .unwritable(f, r): return "\(f): cannot write the model file (\(r))"
         case let .truncated(f, r): return "\(f): truncated model file (\(r))"
         case let .badHeader(f, r): return "\(f): not a safetensors model file (\(r))"
         case let .wrongDType(f, t, d): return "\(f): tensor '\(t)' has dtype \(d), expected F32"
@@ -112,14 +115,11 @@ public struct SafetensorsFile: Sendable {
         return out
     }
 
+    /// Whole or not at all: a full disk leaves the previous file (if any) in place and no partial one.
     public func write(path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(serialized())) else {
-            throw ModelFileError.unreadable(file: path, reason: "cannot write")
-        }
-        if rename(temporary, path) != 0 {
-            unlink(temporary)
-            throw ModelFileError.unreadable(file: path, reason: "cannot replace the file")
+        let failure = serialized().withUnsafeBytes { steato_write_file_atomically(path, $0.baseAddress, $0.count, 0o644) }
+        guard failure == 0 else {
+            throw ModelFileError.unwritable(file: path, reason: String(cString: strerror(failure)))
         }
     }
 }

@@ -62,7 +62,7 @@ public final class Workstation {
         importer = BackgroundImporter(store: store)
         listener = BackgroundListener(store: store)
         worklist.reload(store)
-        if store.isReadOnly { message = ("read-only database: browse and review; tags, scores and imports are refused", true) }
+        if store.isReadOnly { message = ("read-only database: browsing only; tags, reviews, scores and imports are refused", true) }
     }
 
     public func notice(_ text: String) { message = (text, false) }

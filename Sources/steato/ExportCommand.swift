@@ -47,9 +47,7 @@ struct ExportCommand: ParsableCommand {
             }
         } catch { throw fail(error) }
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw fail(UserFacingError("\(output): cannot write the export"))
-            }
+            do { try AtomicFile.write(Array(text.utf8), to: output) } catch { throw fail(error) }
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
@@ -60,19 +58,20 @@ struct ExportCommand: ParsableCommand {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
         catch { throw fail(UserFacingError("\(folder): cannot create the folder")) }
         var written = 0, failed = 0
-        for studyId in try store.studyIds(unscoredOnly: false) {
+        studies: for studyId in try store.studyIds(unscoredOnly: false) {
             for image in try store.detail(studyId: studyId).images {
                 let target = folder + "/\(image.id!).png"
                 do {
                     let (png, fanFound) = try ImageExport.png(image, store: store, anonymize: anonymize)
                     if !fanFound { printError("image \(image.id!): no imaging fan found; written black") }
-                    guard FileManager.default.createFile(atPath: target, contents: Data(png),
-                                                         attributes: [.posixPermissions: 0o600]) else {
-                        throw UserFacingError("cannot write the file")
-                    }
+                    try AtomicFile.write(png, to: target)
                     written += 1
+                } catch let error as AtomicFileError {
+                    printError("steato: \(error)")
+                    failed += 1
+                    if error.diskFull { printError("steato: \(folder): disk full; stopped after \(written) PNGs"); break studies }
                 } catch {
-                    printError("\(target): \(error)")
+                    printError("steato: \(target): \(error)")
                     failed += 1
                 }
             }

@@ -62,6 +62,11 @@ struct ImportCommand: ParsableCommand {
         print("\(count(summary.imported, "image")) imported in \(count(summary.studiesImported, "study", "studies")), "
               + "\(count(summary.duplicates, "duplicate")), \(summary.rejected) rejected"
               + (summary.reports > 0 ? "; \(count(summary.reports, "report")) stored" : ""))
+        if summary.diskFull {
+            printError("steato: import stopped: the disk is full; the studies listed above are complete"
+                       + (summary.studiesNotStarted > 0 ? ", \(count(summary.studiesNotStarted, "study", "studies")) not started" : ""))
+            throw ExitCode.failure
+        }
         if summary.interrupted {
             printError("steato: import interrupted; the studies listed above are complete, the rest were not started")
             throw ExitCode(130)

@@ -10,9 +10,9 @@ import Testing
         let tables = try store.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
-        #expect(tables == ["adaptation", "audit", "calibration", "image", "imageScore", "patient", "reference", "report", "review", "roi", "study", "studyScore", "viewScore"])
+        #expect(tables == ["adaptation", "audit", "calibration", "image", "imageScore", "patient", "pseudonymKey", "reference", "report", "review", "roi", "study", "studyScore", "viewScore"])
         let applied = try store.read { db in try Schema.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1-cases", "v1-scores-reviews-audit", "v2-scanner-adaptation", "v3-dicom", "v4-score-software", "v5-refusal-and-uncertainty", "v6-scanner-calibration", "v7-reports"])
+        #expect(applied == ["v1-cases", "v1-scores-reviews-audit", "v2-scanner-adaptation", "v3-dicom", "v4-score-software", "v5-refusal-and-uncertainty", "v6-scanner-calibration", "v7-reports", "v8-pseudonym-key"])
         let mode = try FileManager.default.attributesOfItem(atPath: scratch.dbPath)[.posixPermissions] as! Int
         #expect(mode == 0o600)
         let journal = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
