@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap unit e2e install clean
+.PHONY: run test build release bootstrap unit e2e install clean fuzz sanitize
 
 bootstrap:
 	@scripts/bootstrap
@@ -29,6 +29,20 @@ test: build
 	$(SWIFT) test --skip-build
 	STEATO=$(CURDIR)/.build/debug/steato Tests/e2e/run.sh
 
+# The unit tests under AddressSanitizer (+ UndefinedBehaviorSanitizer in the C and C++ code: swiftc has no
+# -sanitize=undefined on Linux), then the tests of everything that runs on background threads (the
+# workstation's scoring, import and polling, the listener, the study pipeline) under ThreadSanitizer.
+# Any report fails the run. `.ci/run` calls it after `make test`.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp
+THREADED_TESTS = WorkstationTests|ReceivedInstancesTests|thePipelineScoresLikeOneStudyAtATime|ImportTests|BlockedSplitTests|MaintenanceTests|ScoringTests
+sanitize: bootstrap
+	$(SWIFT) build --build-tests --build-path .build-asan --sanitize=address -Xcc -fsanitize=undefined -Xcxx -fsanitize=undefined
+	$(SAN_ENV) $(SWIFT) test --skip-build --build-path .build-asan
+	$(SAN_ENV) STEATO=$(CURDIR)/.build-asan/debug/steato bash Tests/e2e/test_fuzz_regressions.sh
+	$(SWIFT) build --build-tests --build-path .build-tsan --sanitize=thread
+	$(SAN_ENV) $(SWIFT) test --skip-build --build-path .build-tsan --filter '$(THREADED_TESTS)'
+
 # Installs steato under PREFIX (default /usr/local): the binary, its shared files (model, themes,
 # SampleStudies) in share/steatoscope, the man page and bash / zsh / fish completions.
 # CONFIG=debug installs the debug build (the end-to-end test does, to skip a release build).
@@ -51,3 +65,16 @@ install: bootstrap
 
 clean:
 	rm -rf .build
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of one input kind:
+#   make fuzz TARGET=jpeg|png|dicom|image|manifest|report|safetensors|theme|pdu RUNS=1000000
+# The corpus grows in .build-fuzz/corpus/TARGET from the committed seeds; a crash or hang is written to
+# .build-fuzz/artifacts/ (keep it as a regression file in Tests/Fixtures/fuzz/regressions/TARGET/).
+TARGET ?= jpeg
+RUNS ?= 100000
+FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
+fuzz: bootstrap
+	$(SWIFT) build -c release --product steato-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
+	mkdir -p .build-fuzz/corpus/$(TARGET) .build-fuzz/artifacts
+	STEATO_FUZZ_TARGET=$(TARGET) .build-fuzz/release/steato-fuzz -runs=$(RUNS) -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
+		-print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$(TARGET)- .build-fuzz/corpus/$(TARGET) Tests/Fixtures/fuzz/seeds/$(TARGET)

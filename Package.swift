@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "steato", targets: ["steato"]),
+        .executable(name: "steato-fuzz", targets: ["steato-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -66,6 +67,9 @@ let package = Package(
             "ReportText", "DicomNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Fuzz targets: built with libFuzzer by `make fuzz` (-DFUZZING), else a replayer of saved inputs.
+        .executableTarget(name: "steato-fuzz", dependencies: ["CaseStore", "UltrasoundImaging", "ModelCore", "Scoring", "ReportText", "Workstation", "DicomNetwork"],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),

@@ -48,10 +48,15 @@ public struct Manifest: Sendable {
     /// Parses the manifest; a problem with the file as a whole (unreadable, missing or unknown columns)
     /// throws, a problem with one row is kept in `rowErrors`.
     public init(path: String) throws {
-        self.path = path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CaseStoreError.invalid("\(path): cannot read the manifest")
         }
+        try self.init(path: path, data: data)
+    }
+
+    /// Parses a manifest's bytes, read from `path` (named in every error; images are found beside it).
+    public init(path: String, data: Data) throws {
+        self.path = path
         guard var text = String(data: data, encoding: .utf8) else {
             throw CaseStoreError.invalid("\(path): the manifest is not UTF-8 text")
         }

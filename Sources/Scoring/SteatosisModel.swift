@@ -30,11 +30,15 @@ public final class SteatosisModel: @unchecked Sendable {
     /// Copies of the networks in their training form, to fine-tune from.
     public func trainingNetworks() -> [ConvNet] { networks.map { $0.copy() } }
 
-    public init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public convenience init(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }
-        let bytes = [UInt8](data)
+        try self.init(bytes: [UInt8](data), path: path, workers: workers)
+    }
+
+    /// A model file's bytes, read from `path` (named in every error).
+    public init(bytes: [UInt8], path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let file = try SafetensorsFile.parse(bytes, file: path)
         let count = Int(file.metadata["ensemble"] ?? "1") ?? 0
         guard (1...16).contains(count) else { throw ModelFileError.badArchitecture(file: path, reason: "ensemble of \(count) networks") }
