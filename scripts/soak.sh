@@ -53,15 +53,20 @@ importer() {
     k=$((k + 1)); echo $k >"$WORK/imported-folders"
   done
 }
+# Each round sends new instances (fresh study, series and instance UIDs) of the uncompressed fixtures.
 sender() {
+  local round=0
   while [[ ! -f "$WORK/stop" ]]; do
-    storescu -aet SOAK localhost "$PORT" "$ROOT"/Tests/Fixtures/dicom/*.dcm >>"$WORK/storescu.log" 2>&1
+    round=$((round + 1)); mkdir -p "$WORK/send/$round"
+    cp "$ROOT"/Tests/Fixtures/dicom/{implicit-vr,rgb-explicit,palette-8bit}.dcm "$WORK/send/$round/"
+    dcmodify -nb -gst -gse -gin -i "(0010,0020)=SEND$round" "$WORK/send/$round"/*.dcm >/dev/null 2>&1
+    storescu -aet SOAK localhost "$PORT" "$WORK/send/$round"/*.dcm >>"$WORK/storescu.log" 2>&1 && echo $round >"$WORK/sent-rounds"
     sleep 1
   done
 }
-(while [[ ! -f "$WORK/stop" ]]; do importer; done) &
-writer_loop scorer "$STEATO" score --all &
-writer_loop listener "$STEATO" listen --port "$PORT" &
+(while [[ ! -f "$WORK/stop" ]]; do importer; done) 2>/dev/null &
+writer_loop scorer "$STEATO" score --all 2>/dev/null &
+writer_loop listener "$STEATO" listen --port "$PORT" 2>/dev/null &
 sender &
 
 # Two workstations, each in its own tmux window; the loop restarts steato when it is killed.
@@ -110,7 +115,7 @@ press() {
 kill_random() {
   local roles=(importer scorer listener ws1 ws2) role pid
   role=${roles[$((RANDOM % 5))]}
-  pid=$(for p in $(pgrep -x steato); do tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx "STEATO_USER=$role" && echo "$p"; done | head -1)
+  pid=$(for p in $(pgrep -x steato); do tr '\0' '\n' 2>/dev/null </proc/$p/environ | grep -qx "STEATO_USER=$role" && echo "$p"; done | head -1)
   [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null && echo "$role" >>"$WORK/kills"
 }
 
@@ -147,6 +152,6 @@ locked=$(cat "$WORK"/*.log 2>/dev/null | grep -ci "database is locked")
 kills=$(sort "$WORK/kills" 2>/dev/null | uniq -c | awk '{printf "%s %s, ", $2, $1}')
 echo "soak: ran $SECONDS_TO_RUN s; kill -9: ${kills%, }"
 echo "soak: keystrokes confirmed ws1 ${confirmed[1]}, ws2 ${confirmed[2]}; audit entries match them one for one"
-echo "soak: studies $(sql "SELECT COUNT(*) FROM study"), images $(sql "SELECT COUNT(*) FROM image"), scored $(sql "SELECT COUNT(*) FROM studyScore"), import folders done $(cat "$WORK/imported-folders" 2>/dev/null || echo 0)"
+echo "soak: studies $(sql "SELECT COUNT(*) FROM study"), images $(sql "SELECT COUNT(*) FROM image"), score runs stored $(sql "SELECT COUNT(*) FROM studyScore"), import folders done $(cat "$WORK/imported-folders" 2>/dev/null || echo 0), listener rounds sent $(cat "$WORK/sent-rounds" 2>/dev/null || echo 0) (instances stored $(sql "SELECT COUNT(*) FROM image WHERE sopInstanceUID IS NOT NULL"))"
 echo "soak: integrity $integrity; partial studies $partial; orphan files left by killed imports $orphans; \"database is locked\" $locked"
 if [[ $FAILURES -eq 0 ]]; then rm -rf "$WORK"; echo "soak: passed"; else echo "soak: $FAILURES failures; evidence kept in $WORK"; exit 1; fi

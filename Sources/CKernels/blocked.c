@@ -5,7 +5,8 @@
 
 // One build for CPUs with AVX2 and FMA (x86-64-v3), one for the rest; the loader picks (ifunc).
 #if defined(__x86_64__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#include "multiversion.h"
+#define MULTIVERSION MULTIVERSION_V3
 #else
 #define MULTIVERSION
 #endif

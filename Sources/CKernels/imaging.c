@@ -1,7 +1,8 @@
 #include "imaging_kernels.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#include "multiversion.h"
+#define MULTIVERSION MULTIVERSION_AVX2
 #else
 #define MULTIVERSION
 #endif

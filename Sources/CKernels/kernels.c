@@ -5,7 +5,8 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
-#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#include "multiversion.h"
+#define MULTIVERSION MULTIVERSION_AVX2
 #else
 #define MULTIVERSION
 #endif
