@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 echo "soak: $SECONDS_TO_RUN s on $STEATO_DB"
 "$STEATO" import "$ROOT/SampleStudies" >/dev/null 2>&1 || { echo "soak: cannot import the sample studies" >&2; exit 2; }
-/usr/bin/python3 "$ROOT/Tests/e2e/make_images.py" "$WORK/new" --patients 400 --studies 1 --images 3 --size 160 --seed 7 >/dev/null
+/usr/bin/python3 "$ROOT/Tests/e2e/make_images.py" "$WORK/new" --patients "${SOAK_PATIENTS:-400}" --studies 1 --images 3 --size 160 --seed 7 >/dev/null
 # Batches of four patients (patient/study/image), one import each.
 i=0; for p in "$WORK"/new/P*; do b=$(printf '%03d' $((i / 4))); mkdir -p "$WORK/incoming/$b"; mv "$p" "$WORK/incoming/$b/"; i=$((i + 1)); done
 

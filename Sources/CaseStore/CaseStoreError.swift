@@ -9,6 +9,12 @@ public enum CaseStoreError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
     case storage(path: String, reason: String)
 
+    /// The reason without the path, for a place that already shows which record it is.
+    public var reason: String {
+        if case let .storage(_, reason) = self { return reason }
+        return description
+    }
+
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason): return "\(path): cannot open the case database (\(reason))"

@@ -13,18 +13,28 @@ public final class StoredPictures {
     }
 
     private var dicom: (sha256: String, file: DicomFile)?
+    /// Why the last `frame` call returned nil, for the viewer to say (the file's own reason, e.g.
+    /// "image altered or damaged in the image store").
+    public private(set) var lastFailure: String?
 
     public init() {}
 
-    /// A frame of a stored image; nil when it cannot be read or decoded.
+    /// A frame of a stored image; nil when it cannot be read or decoded (`lastFailure` says why).
     public func frame(_ image: ImageRecord, frame: Int, store: CaseStore) -> Frame? {
-        if let dicom, dicom.sha256 == image.sha256 { return (try? dicom.file.frame(frame)).map(Self.frame) }
-        guard let bytes = try? store.images.load(sha256: image.sha256) else { return nil }
-        if ImageFormat.sniff(bytes) == .dicom, let file = try? DicomFile(bytes: bytes) {
-            dicom = (image.sha256, file)
-            return (try? file.frame(frame)).map(Self.frame)
+        do {
+            lastFailure = nil
+            if let dicom, dicom.sha256 == image.sha256 { return Self.frame(try dicom.file.frame(frame)) }
+            let bytes = try store.images.load(sha256: image.sha256)
+            if ImageFormat.sniff(bytes) == .dicom {
+                let file = try DicomFile(bytes: bytes)
+                dicom = (image.sha256, file)
+                return Self.frame(try file.frame(frame))
+            }
+            return Self.frame(try ImageDecoder.decode(bytes, frame: frame).image)
+        } catch {
+            lastFailure = (error as? CaseStoreError)?.reason ?? "\(error)"
+            return nil
         }
-        return (try? ImageDecoder.decode(bytes, frame: frame).image).map(Self.frame)
     }
 
     /// A frame decoded on its own (no cache), throwing the reason when it cannot be.

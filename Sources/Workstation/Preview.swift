@@ -19,6 +19,8 @@ final class PreviewCache {
     private var pictures: [Key: Picture] = [:]
     private var order: [Key] = []
     private var cells: [String: CellImage] = [:]
+    /// Why the last picture could not be made.
+    var lastFailure: String? { stored.lastFailure }
 
     func picture(store: CaseStore, image: ImageRecord, frame: Int, boxes: [(Rect, (UInt8, UInt8, UInt8))]) -> Picture? {
         let key = Key(sha256: image.sha256, frame: frame, boxes: boxes.flatMap { [$0.0.x, $0.0.y, $0.0.width, $0.0.height] })

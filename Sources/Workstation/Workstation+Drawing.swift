@@ -50,7 +50,7 @@ extension Workstation {
         }
         let frame = image.frameNumber + s.frameOffset
         guard let picture = previews.picture(store: store, image: image, frame: frame, boxes: boxes) else {
-            grid.put("cannot decode this image", x: area.x, y: area.y, role: .warning)
+            grid.put("cannot show this image: " + (previews.lastFailure ?? "it cannot be decoded"), x: area.x, y: area.y, role: .warning)
             return
         }
         let key = "\(image.sha256)/\(frame)/\(boxes.map { "\($0.0)" }.joined())"
