@@ -45,12 +45,12 @@ writer_loop() {  # role command…
     sleep 0.2
   done
 }
-importer() {
-  local k=0
+importer() {  # one pass over the folders; later passes find only duplicates
+  local k
   for folder in "$WORK"/incoming/*/; do
     [[ -f "$WORK/stop" ]] && return
     STEATO_USER=importer "$STEATO" import "$folder" >>"$WORK/importer.log" 2>&1
-    k=$((k + 1)); echo $k >"$WORK/imported-folders"
+    k=$(( $(cat "$WORK/imports" 2>/dev/null || echo 0) + 1 )); echo $k >"$WORK/imports"
   done
 }
 # Each round sends new instances (fresh study, series and instance UIDs) of the uncompressed fixtures.
@@ -119,9 +119,19 @@ kill_random() {
   [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null && echo "$role" >>"$WORK/kills"
 }
 
+# Half way, an online backup while everything runs: the copy must open and check clean.
+backup_now() {
+  local out
+  out=$("$STEATO" backup "$WORK/backup/cases.sqlite" 2>&1) || { fail "backup during the soak: $out"; return; }
+  out=$("$STEATO" --db "$WORK/backup/cases.sqlite" check 2>&1) || fail "the backup does not check clean: $(head -3 <<<"$out")"
+  backup_line=$(tail -1 <<<"$out")
+}
+backup_line="not taken"
+
 open_study 1; open_study 2
-start=$(date +%s); next_kill=$((start + 3))
+start=$(date +%s); next_kill=$((start + 3)); backed_up=0
 while (( $(date +%s) - start < SECONDS_TO_RUN )); do
+  if (( backed_up == 0 && $(date +%s) - start >= SECONDS_TO_RUN / 2 )); then backup_now; backed_up=1; fi
   for n in 1 2; do
     press "$n"
     screen "$n" >>"$WORK/screens-ws$n.log"
@@ -152,6 +162,7 @@ locked=$(cat "$WORK"/*.log 2>/dev/null | grep -ci "database is locked")
 kills=$(sort "$WORK/kills" 2>/dev/null | uniq -c | awk '{printf "%s %s, ", $2, $1}')
 echo "soak: ran $SECONDS_TO_RUN s; kill -9: ${kills%, }"
 echo "soak: keystrokes confirmed ws1 ${confirmed[1]}, ws2 ${confirmed[2]}; audit entries match them one for one"
-echo "soak: studies $(sql "SELECT COUNT(*) FROM study"), images $(sql "SELECT COUNT(*) FROM image"), score runs stored $(sql "SELECT COUNT(*) FROM studyScore"), import folders done $(cat "$WORK/imported-folders" 2>/dev/null || echo 0), listener rounds sent $(cat "$WORK/sent-rounds" 2>/dev/null || echo 0) (instances stored $(sql "SELECT COUNT(*) FROM image WHERE sopInstanceUID IS NOT NULL"))"
+echo "soak: studies $(sql "SELECT COUNT(*) FROM study"), images $(sql "SELECT COUNT(*) FROM image"), score runs stored $(sql "SELECT COUNT(*) FROM studyScore"), imports run $(cat "$WORK/imports" 2>/dev/null || echo 0), listener rounds sent $(cat "$WORK/sent-rounds" 2>/dev/null || echo 0) (instances stored $(sql "SELECT COUNT(*) FROM image WHERE sopInstanceUID IS NOT NULL"))"
+echo "soak: online backup half way: $backup_line"
 echo "soak: integrity $integrity; partial studies $partial; orphan files left by killed imports $orphans; \"database is locked\" $locked"
 if [[ $FAILURES -eq 0 ]]; then rm -rf "$WORK"; echo "soak: passed"; else echo "soak: $FAILURES failures; evidence kept in $WORK"; exit 1; fi
