@@ -21,7 +21,7 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "Write every image as DIR/IMAGE_ID.png.", completion: .directory) var png: String?
 
-    @Flag(help: "Replace identifiers with pseudonyms and drop names, dates, UIDs and original file names; blank PNGs outside the fan.")
+    @Flag(help: "Replace identifiers and UIDs with pseudonyms, drop names, dates, file hashes and original file names; blank PNGs outside the fan.")
     var anonymize = false
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
