@@ -150,6 +150,11 @@ public final class CaseStore: Sendable {
         do {
             queue = try open(path)
         } catch {
+            // Immutable ignores the -wal file: only when there is nothing in it.
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+            guard wal == 0 else {
+                throw CaseStoreError.cannotOpen(path: path, reason: "read-only, with changes still in its -wal file: open it writable once to fold them in")
+            }
             let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
             do { queue = try open(uri) } catch let error as DatabaseError { throw translate(error, path: path) }
         }
