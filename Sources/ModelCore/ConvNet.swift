@@ -33,6 +33,31 @@ public struct NetworkSpec: Codable, Sendable, Equatable {
 
     public var outputs: Int { heads.reduce(0) { $0 + $1.size } }
 
+    /// Why this spec cannot be built, or nil. A model file's architecture is untrusted input: a zero
+    /// width or stride would divide by zero, a huge one would exhaust memory before any tensor is read.
+    public var problem: String? {
+        func outside(_ name: String, _ value: Int, _ range: ClosedRange<Int>) -> String? {
+            range.contains(value) ? nil : "\(name) \(value) outside \(range.lowerBound)–\(range.upperBound)"
+        }
+        if let p = outside("input channels", inputChannels, 1...16) ?? outside("input height", inputHeight, 8...2048)
+            ?? outside("input width", inputWidth, 8...2048) ?? outside("conditions", conditions, 0...64)
+            ?? outside("stem width", stem, 1...4096) ?? outside("blocks", blocks.count, 0...64)
+            ?? outside("heads", heads.count, 1...16) { return p }
+        for (i, b) in blocks.enumerated() {
+            if let p = outside("block \(i) width", b.out, 1...4096) { return p }
+            if b.stride != 1 && b.stride != 2 { return "block \(i) stride \(b.stride) is not 1 or 2" }
+        }
+        for h in heads { if let p = outside("head \(h.name) size", h.size, 1...1024) { return p } }
+        guard dropout.isFinite, (0..<1).contains(dropout) else { return "dropout \(dropout) outside 0–1" }
+        // Weights and one image's widest activation, in floats: at most 2^26 (256 MB) each.
+        var weights = stem * inputChannels * 9, c = stem
+        for b in blocks { weights += c * 9 + c * b.out * 2 + b.out * conditions * 2; c = b.out }
+        weights += c * outputs
+        let widest = ([stem] + blocks.map(\.out)).max()! * ((inputHeight + 1) / 2) * ((inputWidth + 1) / 2)
+        if weights > 1 << 26 || widest > 1 << 26 { return "a network too large to load (\(weights) weights)" }
+        return nil
+    }
+
     /// Where each head's outputs start in the output row.
     public func offset(of head: String) -> Int? {
         var offset = 0
@@ -230,6 +255,7 @@ public final class ConvNet {
         do { spec = try NetworkSpec.from(json: architecture) } catch {
             throw ModelFileError.badArchitecture(file: path, reason: "unreadable architecture (\(error))")
         }
+        if let problem = spec.problem { throw ModelFileError.badArchitecture(file: path, reason: "an architecture that cannot be built (\(problem))") }
         var tensors = file.tensors
         if !prefix.isEmpty {
             tensors = [:]

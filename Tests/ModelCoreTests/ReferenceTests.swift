@@ -107,6 +107,18 @@ func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
         let f16 = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"F32\"", with: "\"F16\"")
         #expect(error(Array(f16.utf8)).contains("has dtype F16, expected F32"))
         #expect(error(SafetensorsFile(tensors: net.stateDict).serialized()).contains("no architecture"))
+        // An architecture is untrusted: widths, strides and sizes that cannot be built are named, not trapped
+        // on (a stem of 0 divided by zero; the fuzzer found it) or allocated (a network too large to hold).
+        func architecture(_ edit: (inout NetworkSpec) -> Void) -> String {
+            var spec = Self.spec
+            edit(&spec)
+            return error(SafetensorsFile(tensors: net.stateDict, metadata: ["architecture": spec.json()]).serialized())
+        }
+        #expect(architecture { $0.stem = 0 }.contains("stem width 0 outside 1–4096"))
+        #expect(architecture { $0.blocks[0].stride = 0 }.contains("block 0 stride 0 is not 1 or 2"))
+        #expect(architecture { $0.blocks[1].out = -3 }.contains("block 1 width -3 outside"))
+        #expect(architecture { $0.inputHeight = 2048; $0.inputWidth = 2048; $0.stem = 4096 }.contains("too large to load"))
+        #expect(architecture { $0.dropout = 1.5 }.contains("dropout 1.5 outside 0–1"))
         #expect(error(Array(bytes)) == "loaded")
     }
 }
