@@ -79,5 +79,5 @@ FUZZ_LEAKS_pdu = -detect_leaks=0
 fuzz: bootstrap
 	$(SWIFT) build -c release --product steato-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)
 	mkdir -p .build-fuzz/corpus/$(TARGET) .build-fuzz/artifacts
-	STEATO_FUZZ_TARGET=$(TARGET) .build-fuzz/release/steato-fuzz -runs=$(RUNS) -timeout=10 -rss_limit_mb=4096 -max_len=65536 $(FUZZ_LEAKS_$(TARGET)) \
+	STEATO_FUZZ_TARGET=$(TARGET) LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp .build-fuzz/release/steato-fuzz -runs=$(RUNS) -timeout=10 -rss_limit_mb=4096 -max_len=65536 $(FUZZ_LEAKS_$(TARGET)) \
 		-print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$(TARGET)- .build-fuzz/corpus/$(TARGET) Tests/Fixtures/fuzz/seeds/$(TARGET)

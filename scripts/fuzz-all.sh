@@ -7,17 +7,14 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-1000000}; shift || true
 TARGETS=${*:-jpeg png dicom image manifest report safetensors theme pdu}
 make -s fuzz RUNS=0 TARGET=jpeg >/dev/null 2>&1 || { echo "fuzz-all: the fuzzer does not build (make fuzz)" >&2; exit 2; }
+mkdir -p .build-fuzz/logs
 status=0
 for target in $TARGETS; do
-  mkdir -p .build-fuzz/corpus/$target .build-fuzz/artifacts .build-fuzz/logs
   start=$(date +%s)
-  leaks=$([[ $target == pdu ]] && echo -detect_leaks=0)   # DCMTK leaks per malformed association (Makefile)
-  STEATO_FUZZ_TARGET=$target .build-fuzz/release/steato-fuzz -runs=$RUNS -timeout=10 -rss_limit_mb=4096 -max_len=65536 $leaks \
-    -print_final_stats=1 -artifact_prefix=.build-fuzz/artifacts/$target- .build-fuzz/corpus/$target \
-    Tests/Fixtures/fuzz/seeds/$target >.build-fuzz/logs/$target.log 2>&1
+  make -s fuzz TARGET=$target RUNS=$RUNS >.build-fuzz/logs/$target.log 2>&1   # the same run line as by hand
   rc=$?
   seconds=$(( $(date +%s) - start ))
-  executed=$(grep -o 'number_of_executed_units: [0-9]*' .build-fuzz/logs/$target.log | grep -o '[0-9]*$')
+  executed=$(grep -o 'number_of_executed_units: [0-9]*' .build-fuzz/logs/$target.log | tail -1 | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' .build-fuzz/logs/$target.log | tail -1 | grep -o '[0-9]*$')
   corpus=$(ls .build-fuzz/corpus/$target | wc -l)
   verdict=$([[ $rc -eq 0 ]] && echo "no crash, no hang" || echo "FOUND (see .build-fuzz/logs/$target.log and .build-fuzz/artifacts)")

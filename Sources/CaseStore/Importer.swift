@@ -171,8 +171,14 @@ public final class Importer: @unchecked Sendable {
             throw CaseStoreError.invalid("a report of \(data.count >> 20) MB, more than \(Self.maxReportBytes >> 20) MB")
         }
         let bytes = [UInt8](data)
+        return ReadyReport(source: planned.isDicom ? .dicomSR : .text, fileName: (planned.path as NSString).lastPathComponent,
+                           sha256: SHA256.hex(bytes), text: try Self.reportText(bytes, isDicom: planned.isDicom))
+    }
+
+    /// A report file's text, trimmed: a DICOM SR's text items, or a text file (UTF-8, else Latin-1).
+    public static func reportText(_ bytes: [UInt8], isDicom: Bool) throws -> String {
         let text: String
-        if planned.isDicom {
+        if isDicom {
             guard let t = try DicomFile.reportText(bytes: bytes) else { throw CaseStoreError.invalid("a structured report with no text in it") }
             text = t
         } else {
@@ -181,8 +187,7 @@ public final class Importer: @unchecked Sendable {
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw CaseStoreError.invalid("an empty report") }
-        return ReadyReport(source: planned.isDicom ? .dicomSR : .text, fileName: (planned.path as NSString).lastPathComponent,
-                           sha256: SHA256.hex(bytes), text: trimmed)
+        return trimmed
     }
 
     /// Reads, decodes and hashes one file: one ready image, or one per chosen frame of a DICOM file.
