@@ -82,10 +82,9 @@ public enum ReportReader {
         for (i, c) in characters.enumerated() {
             let next = i + 1 < characters.count ? characters[i + 1] : " "
             let previous = i > 0 ? characters[i - 1] : " "
-            let lastWord = String(current.reversed().prefix { $0.isLetter || $0 == "." }.reversed()).lowercased()
             let ends = c == ";" || c == "\n" || c == "•" ||
-                (c == "." && !(previous.isNumber && next.isNumber) && !abbreviations.contains(lastWord)
-                 && (next == " " || next == "\n" || i + 1 == characters.count))
+                (c == "." && !(previous.isNumber && next.isNumber)
+                 && (next == " " || next == "\n" || i + 1 == characters.count) && !endsWithAbbreviation(current))
             if ends {
                 if !current.trimmingCharacters(in: .whitespaces).isEmpty { out.append(current.trimmingCharacters(in: .whitespaces)) }
                 current = ""
@@ -96,6 +95,20 @@ public enum ReportReader {
         if !current.trimmingCharacters(in: .whitespaces).isEmpty { out.append(current.trimmingCharacters(in: .whitespaces)) }
         return out
     }
+
+    /// Whether `text` ends with an abbreviation. Looks back no further than the longest one, so a
+    /// long run of letters and dots costs no more than a short one.
+    static func endsWithAbbreviation(_ text: String) -> Bool {
+        var word: [Character] = []
+        for c in text.reversed() {
+            guard c.isLetter || c == "." else { break }
+            guard word.count < longestAbbreviation else { return false }
+            word.append(c)
+        }
+        return abbreviations.contains(String(word.reversed()).lowercased())
+    }
+
+    static let longestAbbreviation = abbreviations.map(\.count).max() ?? 0
 
     static func normalise(_ text: String) -> String {
         var t = " " + text.lowercased() + " "
@@ -149,8 +162,9 @@ public enum ReportReader {
         let nsText = text as NSString
         func part(_ location: Int) -> NSRange {
             var start = location, end = location
-            while start > 0 && !",:".contains(Character(UnicodeScalar(nsText.character(at: start - 1))!)) { start -= 1 }
-            while end < nsText.length && nsText.character(at: end) != 44 { end += 1 }
+            let comma: unichar = 44, colon: unichar = 58   // UTF-16 units: text may hold surrogate pairs
+            while start > 0 && nsText.character(at: start - 1) != comma && nsText.character(at: start - 1) != colon { start -= 1 }
+            while end < nsText.length && nsText.character(at: end) != comma { end += 1 }
             return NSRange(location: start, length: end - start)
         }
         let findings = ranges(text, .finding)

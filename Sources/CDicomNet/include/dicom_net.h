@@ -26,7 +26,7 @@ SteatoListener *steato_listener_new(uint16_t port, const char *aet, const char *
                                     char *error, size_t error_size);
 
 /// Serves associations until `steato_listener_stop`; returns 0 with a reason when listening fails.
-/// A listener runs once; when this returns, another may be created.
+/// A listener runs once.
 int steato_listener_run(SteatoListener *listener, char *error, size_t error_size);
 
 /// Asks `steato_listener_run` to return once the associations in progress end (within about a second).
