@@ -215,4 +215,63 @@ int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *s, c
     }
 }
 
+int steato_write_us_image(const char *path, const SteatoStudyIdentity *s, const SteatoExportedImage *image,
+                          char *error, size_t error_size) {
+    try {
+        if (image->samples != 1 && image->samples != 3) { setError(error, error_size, "an image is grey or RGB"); return 0; }
+        DcmFileFormat file;
+        DcmDataset *d = file.getDataset();
+        putPatientAndStudy(d, s, "");
+        d->putAndInsertString(DCM_SeriesInstanceUID, image->series_uid);
+        d->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundImageStorage);
+        d->putAndInsertString(DCM_SOPInstanceUID, image->sop_instance_uid);
+        d->putAndInsertString(DCM_Modality, "US");
+        d->putAndInsertString(DCM_SeriesNumber, "1");
+        d->putAndInsertString(DCM_InstanceNumber, std::to_string(image->instance_number).c_str());
+        d->putAndInsertString(DCM_ConversionType, "WSD");
+        d->putAndInsertString(DCM_PatientOrientation, "");
+        if (image->deidentified) {
+            d->putAndInsertString(DCM_PatientIdentityRemoved, "YES");
+            d->putAndInsertString(DCM_DeidentificationMethod, orEmpty(image->deidentification_method));
+            d->putAndInsertString(DCM_BurnedInAnnotation, "NO");
+        }
+        d->putAndInsertUint16(DCM_Rows, image->height);
+        d->putAndInsertUint16(DCM_Columns, image->width);
+        d->putAndInsertUint16(DCM_SamplesPerPixel, image->samples);
+        d->putAndInsertString(DCM_PhotometricInterpretation, image->samples == 3 ? "RGB" : "MONOCHROME2");
+        if (image->samples == 3) d->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+        d->putAndInsertUint16(DCM_BitsAllocated, 8);
+        d->putAndInsertUint16(DCM_BitsStored, 8);
+        d->putAndInsertUint16(DCM_HighBit, 7);
+        d->putAndInsertUint16(DCM_PixelRepresentation, 0);
+        if (image->pixel_spacing_mm > 0) {
+            // One region over the whole image, in centimetres (PS3.3 C.8.5.5).
+            DcmItem *region = nullptr;
+            d->findOrCreateSequenceItem(DCM_SequenceOfUltrasoundRegions, region, -2);
+            if (region != nullptr) {
+                double cm = image->pixel_spacing_mm / 10.0;
+                region->putAndInsertUint16(DCM_RegionSpatialFormat, 1);   // 2D
+                region->putAndInsertUint16(DCM_RegionDataType, 1);        // tissue
+                region->putAndInsertUint32(DCM_RegionFlags, 0);
+                region->putAndInsertUint32(DCM_RegionLocationMinX0, 0);
+                region->putAndInsertUint32(DCM_RegionLocationMinY0, 0);
+                region->putAndInsertUint32(DCM_RegionLocationMaxX1, image->width - 1u);
+                region->putAndInsertUint32(DCM_RegionLocationMaxY1, image->height - 1u);
+                region->putAndInsertUint16(DCM_PhysicalUnitsXDirection, 3);   // cm
+                region->putAndInsertUint16(DCM_PhysicalUnitsYDirection, 3);
+                region->putAndInsertFloat64(DCM_PhysicalDeltaX, cm);
+                region->putAndInsertFloat64(DCM_PhysicalDeltaY, cm);
+            }
+        }
+        unsigned long bytes = (unsigned long)image->width * image->height * image->samples;
+        d->putAndInsertUint8Array(DCM_PixelData, image->pixels, bytes);
+        OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
+        if (status.bad()) { setError(error, error_size, std::string(path) + ": " + status.text()); return 0; }
+        return 1;
+    } catch (...) {
+        setError(error, error_size, "cannot write the image instance");
+        return 0;
+    }
+}
+
 }  // extern "C"

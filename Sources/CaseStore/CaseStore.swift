@@ -39,6 +39,14 @@ public final class CaseStore: Sendable {
         return "unknown"
     }
 
+    /// The account this process runs as, from the system's user database (not the environment), with
+    /// its numeric id: the audit's record of who really acted.
+    public static let systemUser: String = {
+        let uid = getuid()
+        if let pw = getpwuid(uid), let name = pw.pointee.pw_name { return "\(String(cString: name)) (uid \(uid))" }
+        return "uid \(uid)"
+    }()
+
     /// Opens (creating when absent) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -68,6 +68,12 @@ extension CaseStore {
         return "2.25.\(value >> 1)"
     }
 
+    /// `derivedUID` under this database's key: replacement UIDs for what export writes anew.
+    public func replacementUID(for original: String) throws -> String {
+        let key = try read { db in try Data.fetchOne(db, sql: "SELECT key FROM pseudonymKey").map { [UInt8]($0) } ?? [] }
+        return CaseStore.derivedUID(original, key: key)
+    }
+
     /// Every study, oldest first. With `anonymize`, identifiers are replaced by stable pseudonyms
     /// (`ANON-0001`, `STUDY-00001`), names, dates and file hashes are removed and file names become `image-ID.ext`,
     /// following the DICOM PS3.15 basic profile for the fields we export.

@@ -202,6 +202,8 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var entityId: Int64?
     public var oldValue: String?
     public var newValue: String?
+    /// The operating-system account that wrote the entry (`who` may be a name the reader chose).
+    public var systemUser: String?
 
     public static let databaseTableName = "audit"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -210,6 +212,7 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
                 oldValue: String?, newValue: String?, at: Date = Date()) {
         self.at = at; self.who = who; self.action = action; self.entity = entity
         self.entityId = entityId; self.oldValue = oldValue; self.newValue = newValue
+        systemUser = CaseStore.systemUser
     }
 }
 

@@ -63,6 +63,11 @@ enum Schema {
             let key = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try db.execute(sql: "INSERT INTO pseudonymKey (key) VALUES (?)", arguments: [key])
         }
+        migrator.registerMigration("v9-audit-system-user") { db in
+            // `who` is the name a reader gives (STEATO_USER); this is the account the process ran as,
+            // which a reader cannot choose. Entries written before this step have none.
+            try db.alter(table: "audit") { t in t.add(column: "systemUser", .text) }
+        }
         return migrator
     }
 

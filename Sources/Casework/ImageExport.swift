@@ -6,6 +6,12 @@ public enum ImageExport {
     /// The PNG bytes; anonymised, everything outside the detected fan is black (burned-in names and
     /// dates live there). `fanFound` is false when no fan was found and the image is all black.
     public static func png(_ image: ImageRecord, store: CaseStore, anonymize: Bool) throws -> (png: [UInt8], fanFound: Bool) {
+        let (pixels, fanFound) = try pixels(image, store: store, anonymize: anonymize)
+        return (try PNGCodec.encode(pixels), fanFound)
+    }
+
+    /// The decoded pixels, blanked outside the fan when anonymised.
+    public static func pixels(_ image: ImageRecord, store: CaseStore, anonymize: Bool) throws -> (image: PixelImage, fanFound: Bool) {
         let bytes = try store.images.load(sha256: image.sha256)
         var pixels = try ImageDecoder.decode(bytes, frame: image.frameNumber).image
         var fanFound = true
@@ -16,6 +22,6 @@ public enum ImageExport {
             }
             fanFound = fan.contains(true)
         }
-        return (try PNGCodec.encode(pixels), fanFound)
+        return (pixels, fanFound)
     }
 }

@@ -69,6 +69,27 @@ public enum DicomResultWriter {
         }
     }
 
+    /// One exported image (grey or RGB) as an Ultrasound Image Storage instance in `seriesUID`.
+    /// `deidentification` names the method when the instance is de-identified (its screen blanked
+    /// outside the fan by the caller); `pixelSpacingMm` writes the physical scale when known.
+    public static func ultrasoundImage(path: String, study: Study, seriesUID: String, sopInstanceUID: String, instanceNumber: Int,
+                                       image: PixelImage, pixelSpacingMm: Double?, deidentification: String?) throws {
+        try withIdentity(study) { identity in
+            var error = [CChar](repeating: 0, count: 512)
+            let ok = try withCStrings([seriesUID, sopInstanceUID, deidentification ?? ""]) { p in
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    var exported = SteatoExportedImage(
+                        series_uid: p[0], sop_instance_uid: p[1], instance_number: Int32(instanceNumber), pixels: pixels.baseAddress,
+                        width: UInt16(image.width), height: UInt16(image.height), samples: UInt16(image.channels),
+                        pixel_spacing_mm: pixelSpacingMm ?? 0, deidentified: deidentification == nil ? 0 : 1,
+                        deidentification_method: p[2])
+                    return steato_write_us_image(path, &identity, &exported, &error, error.count)
+                }
+            }
+            guard ok != 0 else { throw ImageError.dicom(cText(error)) }
+        }
+    }
+
     /// DICOM DA from an ISO date.
     static func da(_ iso: String?) -> String? { iso.map { $0.replacingOccurrences(of: "-", with: "") } }
 

@@ -11,7 +11,10 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             --json writes one JSON object per study per line; --csv one row per image; --png DIR every image's decoded \
             pixels as a lossless 8-bit PNG named by image id (grey or RGB as stored; one file per imported DICOM frame). \
-            With --anonymize the PNGs keep only the imaging fan: scanners burn names and dates into the screen.
+            --dicom DIR every image as a DICOM Ultrasound Image instance, DIR/STUDY/IMAGE_ID.dcm, one new series \
+            per study. With --anonymize the PNGs and DICOM files keep only the imaging fan (scanners burn names and \
+            dates into the screen) and the DICOM files are built afresh with pseudonyms and new UIDs (DICOM PS3.15 \
+            basic profile): no names, dates or original UIDs.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -21,6 +24,8 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "Write every image as DIR/IMAGE_ID.png.", completion: .directory) var png: String?
 
+    @Option(help: "Write every image as a DICOM instance, DIR/STUDY/IMAGE_ID.dcm.", completion: .directory) var dicom: String?
+
     @Flag(help: "Replace identifiers and UIDs with pseudonyms, drop names, dates, file hashes and original file names; blank PNGs outside the fan.")
     var anonymize = false
 
@@ -28,12 +33,15 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard !(csv && json), csv || json || png != nil else { throw ValidationError("choose --csv or --json, and or --png DIR") }
+        guard !(csv && json), csv || json || png != nil || dicom != nil else {
+            throw ValidationError("choose --csv or --json, and or --png DIR, and or --dicom DIR")
+        }
     }
 
     func run() throws {
         let store = try database.open()
         if let png { try exportPNG(store: store, folder: png) }
+        if let dicom { try exportDICOM(store: store, folder: dicom) }
         guard csv || json else { return }
         let text: String
         do {
@@ -51,6 +59,16 @@ struct ExportCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+    }
+
+    private func exportDICOM(store: CaseStore, folder: String) throws {
+        let outcome: DicomExport.Outcome
+        do { outcome = try DicomExport.write(store: store, folder: folder, anonymize: anonymize) } catch { throw fail(error) }
+        for id in outcome.withoutFan { printError("image \(id): no imaging fan found; written black") }
+        for failure in outcome.failures { printError("steato: \(failure)") }
+        if outcome.diskFull { printError("steato: \(folder): disk full; stopped after \(outcome.written) DICOM files") }
+        print("\(outcome.written) DICOM file\(outcome.written == 1 ? "" : "s") written to \(folder)\(anonymize ? " (de-identified)" : "")")
+        if !outcome.failures.isEmpty { throw ExitCode.failure }
     }
 
     /// Decoded pixels, lossless, one PNG per image; anonymised: black outside the detected fan.

@@ -55,6 +55,9 @@ import UltrasoundImaging
         try store.tag(imageIds: [image.id!], view: nil, who: "reader2")
         let entries = try store.audit(entity: "image", id: image.id!)
         #expect(entries.map { "\($0.who):\($0.oldValue ?? "-")→\($0.newValue ?? "-")" } == ["reader1:-→left-lobe", "reader2:left-lobe→-"])
+        // Whatever name a reader gives, the entry also holds the account the process ran as.
+        let account = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        #expect(entries.allSatisfy { $0.systemUser == "\(account) (uid \(getuid()))" })
         let prefix = String(image.sha256.prefix(8))
         #expect(try store.findImage(prefix).id == image.id)
     }

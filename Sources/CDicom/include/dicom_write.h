@@ -39,6 +39,23 @@ int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s
 int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *study, const char *sop_instance_uid,
                                const uint8_t *pixels, uint16_t width, uint16_t height, char *error, size_t error_size);
 
+/// One exported image as an Ultrasound Image Storage instance (uncompressed, 8-bit grey or RGB), in
+/// the given series; `pixel_spacing_mm` > 0 writes the Sequence of Ultrasound Regions with the
+/// image's physical scale. `deidentified` marks it Patient Identity Removed with the method named and
+/// no burned-in annotation (the caller has blanked the screen outside the imaging fan).
+typedef struct {
+    const char *series_uid, *sop_instance_uid;
+    int instance_number;
+    const uint8_t *pixels;
+    uint16_t width, height, samples;   // samples: 1 (grey) or 3 (RGB, interleaved)
+    double pixel_spacing_mm;
+    int deidentified;
+    const char *deidentification_method;
+} SteatoExportedImage;
+
+int steato_write_us_image(const char *path, const SteatoStudyIdentity *study, const SteatoExportedImage *image,
+                          char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif
