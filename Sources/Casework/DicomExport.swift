@@ -41,12 +41,14 @@ public enum DicomExport {
                                                     attributes: [.posixPermissions: 0o700])
             for (n, exported) in study.images.enumerated() {
                 let target = studyFolder + "/\(exported.image_id).dcm"
+                var size = 0
                 do {
                     let record = try store.image(id: exported.image_id)
                     let (pixels, fanFound) = try ImageExport.pixels(record, store: store, anonymize: anonymize)
                     if !fanFound { outcome.withoutFan.append(exported.image_id) }
+                    size = pixels.pixels.count
                     let original = (record.sopInstanceUID ?? record.sha256) + " frame \(record.frameNumber)"
-                    let partial = studyFolder + "/.\(exported.image_id).dcm.partial"
+                    let partial = studyFolder + "/.\(exported.image_id).dcm.partial-\(getpid())"
                     defer { unlink(partial) }
                     try DicomResultWriter.ultrasoundImage(
                         path: partial, study: identity, seriesUID: seriesUID, sopInstanceUID: try store.replacementUID(for: original),
@@ -56,17 +58,19 @@ public enum DicomExport {
                     outcome.written += 1
                 } catch {
                     outcome.failures.append("\(target): \(error)")
-                    if isFull(studyFolder) { outcome.diskFull = true; return outcome }
+                    if size > 0, !hasRoom(studyFolder, for: size) { outcome.diskFull = true; return outcome }
                 }
             }
         }
         return outcome
     }
 
-    /// Whether the file system holding `folder` has no room left (DCMTK names a failed write, not why).
-    private static func isFull(_ folder: String) -> Bool {
+    /// Whether the file system holding `folder` has room for an instance of `bytes` pixels and its
+    /// header (DCMTK names a failed write, not why it failed).
+    private static func hasRoom(_ folder: String, for bytes: Int) -> Bool {
         var info = statvfs()
-        return statvfs(folder, &info) == 0 && UInt64(info.f_bavail) * UInt64(info.f_bsize) < 1 << 20
+        guard statvfs(folder, &info) == 0 else { return true }
+        return UInt64(info.f_bavail) * UInt64(info.f_bsize) > UInt64(bytes + (64 << 10))
     }
 
     /// A study id as a folder name: letters, digits, '-', '_' and '.' kept, anything else '_'.

@@ -106,7 +106,7 @@ expect_not_contains "full import: no damaged image" "$out" "altered"
 expect_not_contains "full import: no missing image" "$out" "missing"
 no_partials "$FULL" "full import"
 
-# --- Full disk during export and backup: one line, nothing half-written.
+# --- Full disk during export (JSON, PNG, DICOM) and backup: one line, nothing half-written.
 out=$("$STEATO" export --json -o "$FULL/export.json" 2>&1); rc=$?
 expect_eq "full export: rc" "$rc" 1
 expect_eq "full export: one line" "$(lines "$out")" 1
@@ -115,6 +115,9 @@ expect_contains "full export: says why" "$out" "export.json: cannot write (No sp
 out=$("$STEATO" export --png "$FULL/png" 2>&1); rc=$?
 expect_eq "full PNG export: rc" "$rc" 1
 expect_contains "full PNG export: stops" "$out" "disk full; stopped after"
+out=$("$STEATO" export --dicom "$FULL/dicom" --anonymize 2>&1); rc=$?
+expect_eq "full DICOM export: rc" "$rc" 1
+expect_contains "full DICOM export: stops" "$out" "disk full; stopped after"
 out=$("$STEATO" backup "$FULL/backup/copy.sqlite" 2>&1); rc=$?
 expect_eq "full backup: rc" "$rc" 1
 expect_eq "full backup: one line" "$(lines "$out")" 1
