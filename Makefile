@@ -75,9 +75,9 @@ RUNS ?= 100000
 FUZZ_FLAGS = -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
 # pdu: DCMTK 3.6.7 leaks 32-byte list heads when it refuses a malformed association request (see
 # docs/RELIABILITY.md). lsan.supp names that frame, but only the slow unwinder sees it inside libdcmnet,
-# which runs the fuzzer ~40x slower; so the long run checks growth with -rss_limit_mb, and LEAKS=1
+# which runs the fuzzer ~40x slower; so the long run checks growth with -rss_limit_mb (and no leak check at exit), and LEAKS=1
 # runs leak detection with the slow unwinder.
-FUZZ_ENV_pdu = $(if $(LEAKS),ASAN_OPTIONS=fast_unwind_on_malloc=0)
+FUZZ_ENV_pdu = $(if $(LEAKS),ASAN_OPTIONS=fast_unwind_on_malloc=0,ASAN_OPTIONS=detect_leaks=0)
 FUZZ_LEAKS_pdu = $(if $(LEAKS),,-detect_leaks=0)
 fuzz: bootstrap
 	$(SWIFT) build -c release --product steato-fuzz --build-path .build-fuzz $(FUZZ_FLAGS)

@@ -12,7 +12,7 @@ import Testing
         }
         #expect(tables == ["adaptation", "audit", "calibration", "image", "imageScore", "patient", "pseudonymKey", "reference", "report", "review", "roi", "study", "studyScore", "viewScore"])
         let applied = try store.read { db in try Schema.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1-cases", "v1-scores-reviews-audit", "v2-scanner-adaptation", "v3-dicom", "v4-score-software", "v5-refusal-and-uncertainty", "v6-scanner-calibration", "v7-reports", "v8-pseudonym-key"])
+        #expect(applied == ["v1-cases", "v1-scores-reviews-audit", "v2-scanner-adaptation", "v3-dicom", "v4-score-software", "v5-refusal-and-uncertainty", "v6-scanner-calibration", "v7-reports", "v8-pseudonym-key", "v9-audit-system-user"])
         let mode = try FileManager.default.attributesOfItem(atPath: scratch.dbPath)[.posixPermissions] as! Int
         #expect(mode == 0o600)
         let journal = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
