@@ -21,7 +21,7 @@ public enum DepthScale {
         let columns = Array(0..<max(0, fan.x0 - 1)) + Array(min(width, fan.x1 + 1)..<width)
         var best: (x: Int, ticks: Int, pitch: Double, centres: [Double])?
         for x in columns {
-            let centres = tickCentres(grey: grey, width: width, x: x, from: top, to: bottom)
+            let centres = tickCentres(grey: grey, width: width, x: x, from: top, to: bottom, atLeast: 5)
             // A scale runs down most of the fan; a block of text lines does not.
             guard centres.count >= 5, let (found, regular) = pitch(centres), regular >= 4,
                   Double(regular) * found >= 0.5 * Double(fan.y1 - fan.y0), regular > (best?.ticks ?? 0) else { continue }
@@ -54,9 +54,13 @@ public enum DepthScale {
     }
 
     /// Centres of short bright runs down column x: brighter than 110 and than the column's typical
-    /// level by 60, at most 6 pixels tall.
-    static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int) -> [Double] {
+    /// level by 60, at most 6 pixels tall. None when fewer than `atLeast` pixels are brighter than 110
+    /// (each run needs one), which settles most columns beside a fan, dark ones, in one cheap pass.
+    static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int, atLeast: Int = 0) -> [Double] {
         grey.withUnsafeBufferPointer { g in
+            var bright = 0
+            for y in top..<bottom where g[y * width + x] > 110 { bright += 1 }
+            guard bright >= atLeast else { return [] }
             // The column's median by counting its 256 grey levels (it runs for every column beside the fan).
             var counts = [Int](repeating: 0, count: 256)
             for y in top..<bottom { counts[Int(g[y * width + x])] += 1 }
