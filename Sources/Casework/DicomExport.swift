@@ -47,12 +47,15 @@ public enum DicomExport {
                     let (pixels, fanFound) = try ImageExport.pixels(record, store: store, anonymize: anonymize)
                     if !fanFound { outcome.withoutFan.append(exported.image_id) }
                     size = pixels.pixels.count
+                    // The spacing a manifest gave, else the one the original DICOM file declares.
+                    let spacingMm = try record.pixelSpacingMm
+                        ?? ImageDecoder.declaredSpacing(store.images.load(sha256: record.sha256)).map { $0 * 10 }
                     let original = (record.sopInstanceUID ?? record.sha256) + " frame \(record.frameNumber)"
                     let partial = studyFolder + "/.\(exported.image_id).dcm.partial-\(getpid())"
                     defer { unlink(partial) }
                     try DicomResultWriter.ultrasoundImage(
                         path: partial, study: identity, seriesUID: seriesUID, sopInstanceUID: try store.replacementUID(for: original),
-                        instanceNumber: n + 1, image: pixels, pixelSpacingMm: record.pixelSpacingMm,
+                        instanceNumber: n + 1, image: pixels, pixelSpacingMm: spacingMm,
                         deidentification: anonymize ? method : nil)
                     guard rename(partial, target) == 0 else { throw CaseStoreError.invalid("cannot rename into place") }
                     outcome.written += 1

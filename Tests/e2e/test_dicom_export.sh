@@ -53,6 +53,8 @@ for uid in $(sql "SELECT DISTINCT sopInstanceUID FROM image UNION SELECT DISTINC
   expect_not_contains "DICOM: no original UID" "$headers" "$uid"
 done
 expect_contains "DICOM: identity removed" "$headers" "(0012,0062) CS [YES]"
+# The fixtures' ultrasound regions declare 0.05 cm per pixel: the exported instances keep the scale.
+expect_eq "DICOM: the original's scale" "$(grep -c 'PhysicalDeltaY' <<<"$headers") $(grep -c 'FD 0.05 ' <<<"$headers")" "8 16"
 for folder in "$WORK"/dcm-anon/*/; do
   for tag in 0020,000d 0020,000e; do
     n=$(for f in "$folder"*.dcm; do dcmdump +P "$tag" "$f"; done | sort -u | wc -l)
