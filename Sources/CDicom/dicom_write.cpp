@@ -190,29 +190,16 @@ int steato_write_encapsulated_pdf(const char *path, const SteatoStudyIdentity *s
 
 int steato_write_grey_us_image(const char *path, const SteatoStudyIdentity *s, const char *sop_instance_uid,
                                const uint8_t *pixels, uint16_t width, uint16_t height, char *error, size_t error_size) {
-    try {
-        DcmFileFormat file;
-        DcmDataset *d = file.getDataset();
-        putPatientAndStudy(d, s, "");
-        d->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundImageStorage);
-        d->putAndInsertString(DCM_SOPInstanceUID, sop_instance_uid);
-        d->putAndInsertString(DCM_Modality, "US");
-        d->putAndInsertUint16(DCM_Rows, height);
-        d->putAndInsertUint16(DCM_Columns, width);
-        d->putAndInsertUint16(DCM_SamplesPerPixel, 1);
-        d->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-        d->putAndInsertUint16(DCM_BitsAllocated, 8);
-        d->putAndInsertUint16(DCM_BitsStored, 8);
-        d->putAndInsertUint16(DCM_HighBit, 7);
-        d->putAndInsertUint16(DCM_PixelRepresentation, 0);
-        d->putAndInsertUint8Array(DCM_PixelData, pixels, (unsigned long)width * height);
-        OFCondition status = file.saveFile(path, EXS_LittleEndianExplicit);
-        if (status.bad()) { setError(error, error_size, std::string(path) + ": " + status.text()); return 0; }
-        return 1;
-    } catch (...) {
-        setError(error, error_size, "cannot write the image instance");
-        return 0;
-    }
+    char series[100];
+    SteatoExportedImage image{};
+    image.series_uid = dcmGenerateUniqueIdentifier(series, SITE_SERIES_UID_ROOT);
+    image.sop_instance_uid = sop_instance_uid;
+    image.instance_number = 1;
+    image.pixels = pixels;
+    image.width = width;
+    image.height = height;
+    image.samples = 1;
+    return steato_write_us_image(path, s, &image, error, error_size);
 }
 
 int steato_write_us_image(const char *path, const SteatoStudyIdentity *s, const SteatoExportedImage *image,
