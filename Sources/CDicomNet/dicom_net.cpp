@@ -113,6 +113,7 @@ void reap(SteatoListener *l, bool all) {
 
 // Hands an accepted association to a new session thread, or refuses it when all are busy.
 void serve(SteatoListener *l, T_ASC_Association *assoc, const DcmSharedSCPConfig &shared) {
+    reap(l, false);   // sessions that ended while this request was arriving do not count
     if (l->sessions.size() >= l->maxAssociations) {
         refuse(assoc, ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
         dropAndDestroy(assoc);
