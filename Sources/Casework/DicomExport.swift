@@ -44,12 +44,12 @@ public enum DicomExport {
                 var size = 0
                 do {
                     let record = try store.image(id: exported.image_id)
-                    let (pixels, fanFound) = try ImageExport.pixels(record, store: store, anonymize: anonymize)
+                    let bytes = try store.images.load(sha256: record.sha256)
+                    let (pixels, fanFound) = try ImageExport.pixels(record, bytes: bytes, anonymize: anonymize)
                     if !fanFound { outcome.withoutFan.append(exported.image_id) }
                     size = pixels.pixels.count
                     // The spacing a manifest gave, else the one the original DICOM file declares.
-                    let spacingMm = try record.pixelSpacingMm
-                        ?? ImageDecoder.declaredSpacing(store.images.load(sha256: record.sha256)).map { $0 * 10 }
+                    let spacingMm = record.pixelSpacingMm ?? ImageDecoder.declaredSpacing(bytes).map { $0 * 10 }
                     let original = (record.sopInstanceUID ?? record.sha256) + " frame \(record.frameNumber)"
                     let partial = studyFolder + "/.\(exported.image_id).dcm.partial-\(getpid())"
                     defer { unlink(partial) }

@@ -12,7 +12,11 @@ public enum ImageExport {
 
     /// The decoded pixels, blanked outside the fan when anonymised.
     public static func pixels(_ image: ImageRecord, store: CaseStore, anonymize: Bool) throws -> (image: PixelImage, fanFound: Bool) {
-        let bytes = try store.images.load(sha256: image.sha256)
+        try pixels(image, bytes: store.images.load(sha256: image.sha256), anonymize: anonymize)
+    }
+
+    /// The same from the stored file's bytes, already loaded (and checked against its hash).
+    public static func pixels(_ image: ImageRecord, bytes: [UInt8], anonymize: Bool) throws -> (image: PixelImage, fanFound: Bool) {
         var pixels = try ImageDecoder.decode(bytes, frame: image.frameNumber).image
         var fanFound = true
         if anonymize {
