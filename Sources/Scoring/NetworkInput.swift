@@ -30,6 +30,16 @@ public struct NetworkInput: Sendable {
     /// Share of the fan's bounding box in colour (a colour-Doppler box shows tens of percent;
     /// calipers, labels and markers a fraction of one).
     public var colouredShare: Float = 0
+    /// The widest enclosed fluid pocket in the window, cm (`FluidCollection`).
+    public var widestFluidPocketCm: Double = 0
+
+    /// How deep the fan reaches inside the window, in cm (at most the window's depth).
+    public var fanDepthCm: Double {
+        guard let last = mask.lastIndex(of: true) else { return 0 }
+        // The first row's centre is half a cell deep (rowDepth is cm / 20).
+        let cellCm = Double(rowDepth[0]) * 20 * 2
+        return Double(last / size + 1) * cellCm
+    }
 
     public init(size: Int, intensity: [Float], mask: [Bool], rowDepth: [Float]) {
         self.size = size; self.intensity = intensity; self.mask = mask; self.rowDepth = rowDepth

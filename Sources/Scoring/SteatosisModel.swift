@@ -143,7 +143,8 @@ public final class SteatosisModel: @unchecked Sendable {
                 predictions[i].viewProbabilities = viewProbabilities
             }
         }
-        for i in inputs.indices where inputs[i].colouredShare > Preprocessing.colourDopplerShare { predictions[i].forcedRefusal = .notLiver }
+        for i in inputs.indices where inputs[i].colouredShare > Preprocessing.colourDopplerShare
+            || inputs[i].widestFluidPocketCm >= Preprocessing.fluidPocketCm { predictions[i].forcedRefusal = .notLiver }
         return predictions
     }
 }

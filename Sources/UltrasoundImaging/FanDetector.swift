@@ -162,7 +162,12 @@ public enum FanDetector {
             // dark TGC step) may be thin: it counts when it spans much of the fan's width.
             let overlap = min(spans[id].1, bx1) - max(spans[id].0, bx0)
             let band = overlap * 2 >= spans[id].1 - spans[id].0 && overlap * 3 >= bx1 - bx0 && sizes[id] * 40 >= sizes[best]
-            keep[id] = id == best || ((sizes[id] * 8 >= sizes[best] || band) && near && !touchesEdge)
+            // A band is judged by the gap between it and the fan, not by its centre: a vessel running
+            // across the whole field (the aorta under the left lobe) can leave a deep band above it
+            // whose centre lies far from the part beneath.
+            let gap = max(rows[id].0 - by1, by0 - rows[id].1)
+            let adjacent = band && gap <= my
+            keep[id] = id == best || ((sizes[id] * 8 >= sizes[best] || band) && (near || adjacent) && !touchesEdge)
         }
         return label.map { keep[Int($0)] }
     }

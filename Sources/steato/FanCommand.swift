@@ -1,6 +1,7 @@
 import ArgumentParser
 import Casework
 import Foundation
+import Scoring
 
 struct FanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,12 @@ struct FanCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else { printError("\(path): cannot read file"); failures += 1; continue }
             do {
                 let row = try FanSheet.row(file: [UInt8](data))
-                if row.input == nil { printError("\(path): no imaging fan found") }
+                if let input = row.input {
+                    // What the refusal rules read, so a surprising refusal can be explained.
+                    print(String(format: "%@: fan %.1f cm deep (scale %@), widest fluid pocket %.1f cm, colour %.1f %%",
+                                 path, input.fanDepthCm, input.scale.rawValue, input.widestFluidPocketCm,
+                                 Double(input.colouredShare) * 100))
+                } else { printError("\(path): no imaging fan found") }
                 rows.append(row)
             } catch { printError("\(path): \(error)"); failures += 1 }
         }

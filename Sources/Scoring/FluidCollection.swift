@@ -1,0 +1,123 @@
+import CKernels
+
+/// Wide fluid pockets, measured on the network's input (a fixed physical window, so widths are
+/// in cm on every scanner). A liver view holds little fluid — vessels, the IVC, a gallbladder of a
+/// few cm across at most — while an amniotic sac or a full bladder is several times wider.
+/// Fluid is anechoic on every scanner: far darker than the tissue round it, with walls on all sides.
+/// What attenuation or a shadow darkens is not: it fades in with depth and runs to the fan's edge.
+public enum FluidCollection {
+    /// Anechoic: this fraction of the tissue's brightness or less, after smoothing over speckle. The
+    /// tissue's brightness is the fan's upper quartile, which fluid filling half the fan leaves alone.
+    static let anechoic: Float = 0.15
+    /// Tissue on a pocket's walls: at least this fraction of the tissue's brightness.
+    static let walls: Float = 0.4
+    /// The share of a pocket's columns that must have tissue above and below it.
+    static let enclosed = 0.7
+
+    /// Width in cm of the widest enclosed anechoic pocket of `input` (the diameter of the largest disc
+    /// that fits in it; 0 when there is none). Widths, not areas: the aorta or the IVC may run across
+    /// the whole window, but no liver vessel is wider than about 2.5 cm, while an amniotic pocket or a
+    /// full bladder is 3–10 cm across.
+    public static func widestPocketCm(_ input: NetworkInput, windowCm: Double = Preprocessing.windowCm) -> Double {
+        let n = input.size, count = n * n
+        var inside: [Float] = []
+        for i in 0..<count where input.mask[i] { inside.append(input.intensity[i]) }
+        guard inside.count > count / 20 else { return 0 }
+        let tissue = steato_select(&inside, inside.count, inside.count * 3 / 4)
+        guard tissue > 0.02 else { return 0 }   // a black screen: no tissue to compare fluid with
+        let smooth = maskedMean(input, radius: 2)
+        let dark = (0..<count).map { input.mask[$0] && smooth[$0] < anechoic * tissue }
+        let cellCm = windowCm / Double(n)
+        var widest = 0.0
+        for region in components(dark, size: n) {
+            let width = Double(2 * depth(of: region, size: n) - 1) * cellCm
+            guard width > widest else { continue }
+            if walled(region, size: n, smooth: smooth, mask: input.mask, level: walls * tissue) { widest = width }
+        }
+        return widest
+    }
+
+    /// The largest number of steps (chessboard) from a cell of the region to the nearest cell outside it.
+    static func depth(of region: [Int], size n: Int) -> Int {
+        var distance = [Int](repeating: 0, count: n * n)
+        for i in region { distance[i] = Int.max }
+        var frontier: [Int] = []
+        for i in region {
+            let x = i % n, y = i / n
+            var edge = false
+            for dy in -1...1 { for dx in -1...1 {
+                let xx = x + dx, yy = y + dy
+                if xx < 0 || xx >= n || yy < 0 || yy >= n || distance[yy * n + xx] != Int.max { edge = true }
+            } }
+            if edge { frontier.append(i) }
+        }
+        for i in frontier { distance[i] = 1 }
+        var step = 1
+        while !frontier.isEmpty {
+            step += 1
+            var next: [Int] = []
+            for i in frontier {
+                let x = i % n, y = i / n
+                for dy in -1...1 { for dx in -1...1 {
+                    let xx = x + dx, yy = y + dy
+                    guard xx >= 0, xx < n, yy >= 0, yy < n, distance[yy * n + xx] == Int.max else { continue }
+                    distance[yy * n + xx] = step; next.append(yy * n + xx)
+                } }
+            }
+            if next.isEmpty { return step - 1 }
+            frontier = next
+        }
+        return region.isEmpty ? 0 : 1
+    }
+
+    /// The mean of the fan's cells in a (2r+1)² box round each cell (cells outside the fan left out).
+    static func maskedMean(_ input: NetworkInput, radius r: Int) -> [Float] {
+        let n = input.size
+        var out = [Float](repeating: 0, count: n * n)
+        for y in 0..<n { for x in 0..<n where input.mask[y * n + x] {
+            var sum: Float = 0, k: Float = 0
+            for yy in max(0, y - r)...min(n - 1, y + r) { for xx in max(0, x - r)...min(n - 1, x + r) where input.mask[yy * n + xx] {
+                sum += input.intensity[yy * n + xx]; k += 1
+            } }
+            out[y * n + x] = sum / k
+        } }
+        return out
+    }
+
+    /// 4-connected regions of the true cells.
+    static func components(_ m: [Bool], size n: Int) -> [[Int]] {
+        var seen = [Bool](repeating: false, count: m.count), regions: [[Int]] = []
+        for start in m.indices where m[start] && !seen[start] {
+            var region: [Int] = [], stack = [start]
+            seen[start] = true
+            while let i = stack.popLast() {
+                region.append(i)
+                let x = i % n, y = i / n
+                for (j, ok) in [(i - 1, x > 0), (i + 1, x < n - 1), (i - n, y > 0), (i + n, y < n - 1)] where ok && m[j] && !seen[j] {
+                    seen[j] = true; stack.append(j)
+                }
+            }
+            regions.append(region)
+        }
+        return regions
+    }
+
+    /// Whether tissue (at least `level`) lies within 1.5 cm above and within 1.5 cm below the region
+    /// in most of its columns: fluid has a near and a far wall. Below the diaphragm, in a shadow or a
+    /// dark far field the darkness runs on to the fan's end instead.
+    static func walled(_ region: [Int], size n: Int, smooth: [Float], mask: [Bool], level: Float) -> Bool {
+        var top = [Int](repeating: n, count: n), bottom = [Int](repeating: -1, count: n)
+        for i in region { top[i % n] = min(top[i % n], i / n); bottom[i % n] = max(bottom[i % n], i / n) }
+        let reach = n * 3 / 32   // 1.5 cm of a 16 cm window
+        var columns = 0, above = 0, below = 0
+        for x in 0..<n where bottom[x] >= 0 {
+            columns += 1
+            func tissue(_ ys: StrideThrough<Int>) -> Bool {
+                ys.contains { y in y >= 0 && y < n && mask[y * n + x] && smooth[y * n + x] >= level }
+            }
+            if tissue(stride(from: top[x] - 1, through: top[x] - reach, by: -1)) { above += 1 }
+            if tissue(stride(from: bottom[x] + 1, through: bottom[x] + reach, by: 1)) { below += 1 }
+        }
+        return Double(above) >= enclosed * Double(columns) && Double(below) >= enclosed * Double(columns)
+    }
+}
