@@ -9,6 +9,8 @@ public enum FluidCollection {
     /// Anechoic: this fraction of the tissue's brightness or less, after smoothing over speckle. The
     /// tissue's brightness is the fan's upper quartile, which fluid filling half the fan leaves alone.
     static let anechoic: Float = 0.15
+    /// The box blur's radius in cells (2: 6 mm across), which bridges speckle.
+    static let radius = 2
     /// Tissue on a pocket's walls: at least this fraction of the tissue's brightness.
     static let walls: Float = 0.4
     /// The share of a pocket's columns that must have tissue above and below it.
@@ -25,49 +27,41 @@ public enum FluidCollection {
         guard inside.count > count / 20 else { return 0 }
         let tissue = steato_select(&inside, inside.count, inside.count * 3 / 4)
         guard tissue > 0.02 else { return 0 }   // a black screen: no tissue to compare fluid with
-        let smooth = maskedMean(input, radius: 2)
+        let smooth = maskedMean(input, radius: radius)
         let dark = (0..<count).map { input.mask[$0] && smooth[$0] < anechoic * tissue }
         let cellCm = windowCm / Double(n)
         var widest = 0.0
         for region in components(dark, size: n) {
-            let width = Double(2 * depth(of: region, size: n) - 1) * cellCm
+            // The blur leaves a fluid region about `radius` cells short of its walls on each side.
+            let width = (2 * inscribedRadius(of: region, size: n) + Double(2 * radius)) * cellCm
             guard width > widest else { continue }
             if walled(region, size: n, smooth: smooth, mask: input.mask, level: walls * tissue) { widest = width }
         }
         return widest
     }
 
-    /// The largest number of steps (chessboard) from a cell of the region to the nearest cell outside it.
-    static func depth(of region: [Int], size n: Int) -> Int {
-        var distance = [Int](repeating: 0, count: n * n)
-        for i in region { distance[i] = Int.max }
-        var frontier: [Int] = []
-        for i in region {
-            let x = i % n, y = i / n
-            var edge = false
-            for dy in -1...1 { for dx in -1...1 {
-                let xx = x + dx, yy = y + dy
-                if xx < 0 || xx >= n || yy < 0 || yy >= n || distance[yy * n + xx] != Int.max { edge = true }
-            } }
-            if edge { frontier.append(i) }
+    /// The largest distance, in cells, from a cell of the region to the nearest cell outside it: the
+    /// radius of the widest disc that fits (a 3–4 chamfer distance, within 8 % of the true one).
+    static func inscribedRadius(of region: [Int], size n: Int) -> Double {
+        let far = Int32.max / 2
+        var d = [Int32](repeating: 0, count: n * n)
+        for i in region { d[i] = far }
+        func relax(_ i: Int, _ x: Int, _ y: Int, _ dx: Int, _ dy: Int, _ cost: Int32) {
+            let xx = x + dx, yy = y + dy
+            // Off the grid counts as outside the region.
+            let neighbour: Int32 = xx < 0 || xx >= n || yy < 0 || yy >= n ? 0 : d[yy * n + xx]
+            d[i] = min(d[i], neighbour + cost)
         }
-        for i in frontier { distance[i] = 1 }
-        var step = 1
-        while !frontier.isEmpty {
-            step += 1
-            var next: [Int] = []
-            for i in frontier {
-                let x = i % n, y = i / n
-                for dy in -1...1 { for dx in -1...1 {
-                    let xx = x + dx, yy = y + dy
-                    guard xx >= 0, xx < n, yy >= 0, yy < n, distance[yy * n + xx] == Int.max else { continue }
-                    distance[yy * n + xx] = step; next.append(yy * n + xx)
-                } }
-            }
-            if next.isEmpty { return step - 1 }
-            frontier = next
-        }
-        return region.isEmpty ? 0 : 1
+        for y in 0..<n { for x in 0..<n where d[y * n + x] > 0 {
+            let i = y * n + x
+            relax(i, x, y, -1, 0, 3); relax(i, x, y, 0, -1, 3); relax(i, x, y, -1, -1, 4); relax(i, x, y, 1, -1, 4)
+        } }
+        for y in stride(from: n - 1, through: 0, by: -1) { for x in stride(from: n - 1, through: 0, by: -1) where d[y * n + x] > 0 {
+            let i = y * n + x
+            relax(i, x, y, 1, 0, 3); relax(i, x, y, 0, 1, 3); relax(i, x, y, 1, 1, 4); relax(i, x, y, -1, 1, 4)
+        } }
+        // A cell next to the outside is 3 (one cell) from it; its centre is half a cell from the edge.
+        return Double(region.map { d[$0] }.max() ?? 0) / 3 - 0.5
     }
 
     /// The mean of the fan's cells in a (2r+1)² box round each cell (cells outside the fan left out).
