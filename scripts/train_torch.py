@@ -198,7 +198,7 @@ def scramble(v, g):
     return t.view(tiles, tiles, 16, 16).permute(0, 2, 1, 3).reshape(s, s)
 
 
-def loss_fn(logits, grade, view, content, liver, spec, smoothing):
+def loss_fn(logits, grade, view, content, liver, spec, smoothing, gate_weights=(1.0, 1.0, 1.0)):
     h = heads(spec)
     o = logits[:, h["ordinal"]]
     k = torch.arange(o.shape[1], device=o.device)[None, :]
@@ -206,7 +206,10 @@ def loss_fn(logits, grade, view, content, liver, spec, smoothing):
     eps = torch.where(adjacent, torch.full_like(o, smoothing), torch.full_like(o, smoothing / 4))
     target = torch.where(grade[:, None] > k, 1 - eps, eps)
     ordinal = (F.binary_cross_entropy_with_logits(o, target, reduction="none").sum(1) * liver).mean()
-    return ordinal + 0.3 * F.cross_entropy(logits[:, h["view"]], view) + 0.3 * F.cross_entropy(logits[:, h["gate"]], content)
+    # Each gate class's weight scales its examples in the batch mean, as steato train does.
+    w = torch.tensor(gate_weights, device=logits.device)[content]
+    gate = (F.cross_entropy(logits[:, h["gate"]], content, reduction="none") * w).mean()
+    return ordinal + 0.3 * F.cross_entropy(logits[:, h["view"]], view) + 0.3 * gate
 
 
 def load_samples(folder):
@@ -277,7 +280,7 @@ def train(args):
                 shown = torch.where(torch.rand(len(idx), generator=g, device=device) < 0.2, torch.full_like(shown, unknown), shown)
                 content = torch.where(junk, torch.full_like(content, 2), content)
                 logits = model(x, shown)
-                loss = loss_fn(logits, grade, view_target, content, liver.float(), spec, smoothing)
+                loss = loss_fn(logits, grade, view_target, content, liver.float(), spec, smoothing, args.gate_weights)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -363,6 +366,8 @@ def main():
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--ensemble", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--gate-weights", type=lambda t: tuple(float(x) for x in t.split(",")), default=(1.0, 1.0, 1.0),
+                   help="the gate's loss weights for usable liver, not a liver, too poor (as steato train --gate-weights)")
     p.add_argument("--name", default="steatoscope-torch")
     p.add_argument("--forward", nargs=3, metavar=("MODEL", "INPUT", "OUTPUT"))
     args = p.parse_args()

@@ -3,17 +3,19 @@ import Foundation
 /// Losses return the mean over the batch and dL/d(prediction).
 public enum Loss {
     /// Softmax cross-entropy of logits [N, K] against class indices.
-    public static func softmaxCrossEntropy(_ logits: Tensor, _ labels: [Int]) -> (Float, Tensor) {
+    public static func softmaxCrossEntropy(_ logits: Tensor, _ labels: [Int], classWeights: [Float]? = nil) -> (Float, Tensor) {
         let n = logits.shape[0], k = logits.shape[1]
         var grad = Tensor(zeros: logits.shape)
         var total: Double = 0
         for b in 0..<n {
+            // A class's weight scales its examples' share of the (batch-mean) loss.
+            let w = Double(classWeights?[labels[b]] ?? 1)
             let row = Array(logits.data[(b * k)..<((b + 1) * k)])
             let m = row.max()!
             let exps = row.map { exp(Double($0 - m)) }
             let z = exps.reduce(0, +)
-            total += log(z) - Double(row[labels[b]] - m)
-            for j in 0..<k { grad.data[b * k + j] = Float(exps[j] / z - (j == labels[b] ? 1 : 0)) / Float(n) }
+            total += w * (log(z) - Double(row[labels[b]] - m))
+            for j in 0..<k { grad.data[b * k + j] = Float(w * (exps[j] / z - (j == labels[b] ? 1 : 0)) / Double(n)) }
         }
         return (Float(total / Double(n)), grad)
     }

@@ -15,6 +15,9 @@ public struct TrainingOptions: Sendable {
     public var viewDropout: Float = 0.2
     /// Ordinal target smoothing for noisy report grades (0 for histology labels).
     public var labelSmoothing: Double = 0
+    /// The gate's loss weight per class (usable liver, not a liver, too poor). Scenes to refuse are
+    /// a few percent of a batch; without weights the gate learns them least.
+    public var gateClassWeights: [Float] = [1, 1, 1]
     /// Fine-tuning: the stem and this many blocks keep their weights (their batch statistics still
     /// follow the new images); the rest learn.
     public var frozenBlocks = 0
@@ -86,7 +89,7 @@ public final class Trainer {
             optimiser.zeroGrad()
             let logits = net.forward(x, conditions: conditions, context: context)
             let (loss, grad) = Self.loss(logits, grades: grades, weights: weights, views: views, content: content, heads: heads,
-                                         smoothing: options.labelSmoothing)
+                                         smoothing: options.labelSmoothing, gateClassWeights: options.gateClassWeights)
             net.backward(grad)
             optimiser.clipGradients(maxNorm: 5)
             optimiser.learningRate = schedule.rate(at: epochsDone * steps + step)
@@ -182,9 +185,10 @@ public final class Trainer {
     }
 
     /// Ordinal (targets softened by `smoothing`, as report grades are noisy) + 0.3 × view
-    /// cross-entropy + 0.3 × gate cross-entropy, gradient on each image's outputs.
+    /// cross-entropy + 0.3 × gate cross-entropy (each class weighted by `gateClassWeights`),
+    /// gradient on each image's outputs.
     static func loss(_ logits: Tensor, grades: [Int], weights: [Float], views: [Int], content: [Int],
-                     heads: HeadLayout = .standard, smoothing: Double = 0) -> (Float, Tensor) {
+                     heads: HeadLayout = .standard, smoothing: Double = 0, gateClassWeights: [Float]? = nil) -> (Float, Tensor) {
         let n = logits.shape[0], width = heads.width
         func slice(_ range: Range<Int>) -> Tensor {
             var t = Tensor(zeros: [n, range.count])
@@ -193,7 +197,7 @@ public final class Trainer {
         }
         let (lo, go) = Loss.ordinal(slice(heads.ordinal), grades, weights: weights, smoothing: smoothing)
         let (lv, gv) = Loss.softmaxCrossEntropy(slice(heads.view), views)
-        let (lg, gg) = Loss.softmaxCrossEntropy(slice(heads.gate), content)
+        let (lg, gg) = Loss.softmaxCrossEntropy(slice(heads.gate), content, classWeights: gateClassWeights)
         var grad = Tensor(zeros: logits.shape)
         for b in 0..<n {
             for (j, k) in heads.ordinal.enumerated() { grad.data[b * width + k] = go.data[b * heads.ordinal.count + j] }

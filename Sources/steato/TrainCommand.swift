@@ -30,6 +30,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
     @Option(help: "Networks in the ensemble (their disagreement is part of each study's score_sd).") var ensemble = 1
     @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
+    @Option(help: "The gate's loss weights for usable liver, not a liver and too poor, comma-separated (default 1,1,1).")
+    var gateWeights = "1,1,1"
     @Option(name: .customLong("init"), help: "Fine-tune this model (its networks, view and refusal heads) instead of starting afresh.")
     var initModel: String?
     @Option(help: "Fine-tuning: blocks after the stem that keep their weights (default 3 of 8).") var freeze = 3
@@ -45,6 +47,13 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if out == nil && exportSamples == nil { throw ValidationError("give --out MODEL (or --export-samples FOLDER)") }
+        if parsedGateWeights == nil { throw ValidationError("--gate-weights \(gateWeights): give three positive numbers, e.g. 1,4,2.5") }
+    }
+
+    var parsedGateWeights: [Float]? {
+        let weights = gateWeights.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard weights.count == 3, weights.allSatisfy({ ($0 ?? 0) > 0 && $0!.isFinite }) else { return nil }
+        return weights.map { $0! }
     }
 
     func run() throws {
@@ -105,10 +114,12 @@ struct TrainCommand: ParsableCommand {
         options.learningRate = learningRate ?? (initModel == nil ? 2e-3 : 3e-4)
         if initModel != nil { options.frozenBlocks = freeze; options.patience = patience }
         options.labelSmoothing = labels == .report ? labelSmoothing : 0
+        options.gateClassWeights = parsedGateWeights!
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count), "preprocessing": Preprocessing.description,
+            "gate_class_weights": gateWeights,
         ]
         let members = startNets.isEmpty ? ensemble : startNets.count
         let training = EnsembleTraining(options: options, members: members, checkpointBase: out)

@@ -116,7 +116,7 @@ import Testing
                    "network")
     }
 
-    @Test(arguments: ["cross-entropy", "ordinal", "ordinal-smoothed", "mse", "huber"])
+    @Test(arguments: ["cross-entropy", "cross-entropy-weighted", "ordinal", "ordinal-smoothed", "mse", "huber"])
     func losses(name: String) {
         let logits = GradientCheck.random([4, 3], seed: 21, scale: 2)
         let labels = [0, 2, 1, 3]
@@ -124,6 +124,7 @@ import Testing
         func evaluate(_ x: Tensor) -> (Float, Tensor) {
             switch name {
             case "cross-entropy": return Loss.softmaxCrossEntropy(x, [0, 2, 1, 1])
+            case "cross-entropy-weighted": return Loss.softmaxCrossEntropy(x, [0, 2, 1, 1], classWeights: [1, 4, 2.5])
             case "ordinal": return Loss.ordinal(x, labels, weights: [1, 0.5, 2, 1])
             case "ordinal-smoothed": return Loss.ordinal(x, labels, weights: [1, 0.5, 2, 1], smoothing: 0.15)
             case "mse": return Loss.meanSquaredError(x, targets)
