@@ -43,25 +43,24 @@ public enum FluidCollection {
     /// The largest distance, in cells, from a cell of the region to the nearest cell outside it: the
     /// radius of the widest disc that fits (a 3–4 chamfer distance, within 8 % of the true one).
     static func inscribedRadius(of region: [Int], size n: Int) -> Double {
-        let far = Int32.max / 2
-        var d = [Int32](repeating: 0, count: n * n)
-        for i in region { d[i] = far }
-        func relax(_ i: Int, _ x: Int, _ y: Int, _ dx: Int, _ dy: Int, _ cost: Int32) {
-            let xx = x + dx, yy = y + dy
-            // Off the grid counts as outside the region.
-            let neighbour: Int32 = xx < 0 || xx >= n || yy < 0 || yy >= n ? 0 : d[yy * n + xx]
-            d[i] = min(d[i], neighbour + cost)
-        }
-        for y in 0..<n { for x in 0..<n where d[y * n + x] > 0 {
-            let i = y * n + x
-            relax(i, x, y, -1, 0, 3); relax(i, x, y, 0, -1, 3); relax(i, x, y, -1, -1, 4); relax(i, x, y, 1, -1, 4)
+        // Worked on the region's bounding box with a one-cell border, all of it outside the region
+        // (as the grid's edge is): no distance outside the box can change one inside it.
+        var x0 = n, y0 = n, x1 = 0, y1 = 0
+        for i in region { x0 = min(x0, i % n); x1 = max(x1, i % n); y0 = min(y0, i / n); y1 = max(y1, i / n) }
+        let w = x1 - x0 + 3, h = y1 - y0 + 3
+        var d = [Int32](repeating: 0, count: w * h)
+        for i in region { d[(i / n - y0 + 1) * w + (i % n - x0 + 1)] = Int32.max / 2 }
+        func relax(_ i: Int, _ j: Int, _ cost: Int32) { d[i] = min(d[i], d[j] + cost) }
+        for y in 1..<(h - 1) { for x in 1..<(w - 1) where d[y * w + x] > 0 {
+            let i = y * w + x
+            relax(i, i - 1, 3); relax(i, i - w, 3); relax(i, i - w - 1, 4); relax(i, i - w + 1, 4)
         } }
-        for y in stride(from: n - 1, through: 0, by: -1) { for x in stride(from: n - 1, through: 0, by: -1) where d[y * n + x] > 0 {
-            let i = y * n + x
-            relax(i, x, y, 1, 0, 3); relax(i, x, y, 0, 1, 3); relax(i, x, y, 1, 1, 4); relax(i, x, y, -1, 1, 4)
+        for y in stride(from: h - 2, through: 1, by: -1) { for x in stride(from: w - 2, through: 1, by: -1) where d[y * w + x] > 0 {
+            let i = y * w + x
+            relax(i, i + 1, 3); relax(i, i + w, 3); relax(i, i + w + 1, 4); relax(i, i + w - 1, 4)
         } }
         // A cell next to the outside is 3 (one cell) from it; its centre is half a cell from the edge.
-        return Double(region.map { d[$0] }.max() ?? 0) / 3 - 0.5
+        return Double(d.max() ?? 0) / 3 - 0.5
     }
 
     /// The mean of the fan's cells in a (2r+1)² box round each cell (cells outside the fan left out).
