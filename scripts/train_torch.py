@@ -156,18 +156,20 @@ def gaussian_blur(v, mask, sigma):
     return torch.where(mask, x.squeeze(1), v)
 
 
-def augment(v, mask, g):
-    """A GPU subset of steato's Augmentation, each sample drawn independently."""
+def augment(v, mask, g, strength=(1.0, 1.0)):
+    """A GPU subset of steato's Augmentation, each sample drawn independently; the ranges of gain,
+    contrast, grey map and TGC are scaled by a strength drawn per sample (steato train --augment)."""
     n, s, _ = v.shape
     dev = v.device
 
     def u(a, b, size=(n,)):
         return a + (b - a) * torch.rand(size, generator=g, device=dev)
 
+    k = u(*strength)
     inside = mask.float()
     mean = (v * inside).sum((1, 2)) / inside.sum((1, 2)).clamp(min=1)
-    gain, contrast, gamma = u(-0.15, 0.15), 1 + u(-0.25, 0.3), torch.exp(u(-0.5, 0.5))
-    tilt, bow = u(-0.25, 0.25), u(-0.1, 0.1)
+    gain, contrast, gamma = k * u(-0.15, 0.15), 1 + k * u(-0.25, 0.3), torch.exp(k * u(-0.5, 0.5))
+    tilt, bow = k * u(-0.25, 0.25), k * u(-0.1, 0.1)
     d = (torch.arange(s, device=dev, dtype=v.dtype) / s)[None, :, None]
     tgc = tilt[:, None, None] * (d - 0.4) + bow[:, None, None] * torch.sin(math.pi * d)
     t = (v - mean[:, None, None]) * contrast[:, None, None] + mean[:, None, None] + gain[:, None, None] + tgc
@@ -268,7 +270,7 @@ def train(args):
                 grade = torch.from_numpy(a["grade"][idx]).to(device)
                 view = torch.from_numpy(a["view"][idx]).to(device)
                 content = torch.from_numpy(a["content"][idx]).to(device)
-                v, mask = augment(v, mask, g)
+                v, mask = augment(v, mask, g, args.augment)
                 junk = torch.rand(len(idx), generator=g, device=device) < 0.08
                 for i in torch.nonzero(junk).flatten().tolist():
                     v[i] = scramble(v[i], g)
@@ -368,6 +370,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--gate-weights", type=lambda t: tuple(float(x) for x in t.split(",")), default=(1.0, 1.0, 1.0),
                    help="the gate's loss weights for usable liver, not a liver, too poor (as steato train --gate-weights)")
+    p.add_argument("--augment", type=lambda t: (float(t.split(",")[0]), float(t.split(",")[-1])), default=(1.0, 1.0),
+                   help="augmentation strength per image, MIN,MAX (as steato train --augment)")
     p.add_argument("--name", default="steatoscope-torch")
     p.add_argument("--forward", nargs=3, metavar=("MODEL", "INPUT", "OUTPUT"))
     args = p.parse_args()

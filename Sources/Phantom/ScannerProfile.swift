@@ -79,7 +79,31 @@ extension ScannerProfile {
     /// dark to bright grey maps; curvilinear, sector and linear probes; 640×480 to 1024×768 screens.
     public static let all: [ScannerProfile] = [meridian, aurora, vega, lumen, orca]
 
-    public static func named(_ id: String) -> ScannerProfile? { (all + [outOfRange]).first { $0.id == id } }
+    public static func named(_ id: String) -> ScannerProfile? { (all + [outOfRange] + developmentOutliers).first { $0.id == id } }
+
+    /// For development only, never for held-out numbers: two scanners outside the training ranges in
+    /// other directions than `outOfRange`, to see how a model copes with an unfamiliar look before
+    /// the held-out scanner is scored. `grain-s1`: a dark preset under a flat grey map, grainy (no
+    /// compounding or speckle reduction), 1.5 MHz, TGC over-compensating. `glare-c3`: a bright
+    /// preset with a flat map at 1.6 MHz, very smooth, wide dynamic range, TGC under-compensating.
+    public static let developmentOutliers: [ScannerProfile] = [
+        ScannerProfile(
+            id: "grain-s1", displayName: "GRAIN S1", geometry: .sector(fieldDegrees: 95),
+            depthRangeCm: 16...22, centerFrequencyMHz: 1.5, harmonic: false, fractionalBandwidth: 0.4, fNumber: 3.8,
+            focusFraction: 0.7, lines: 128, dynamicRangeDB: 50, gainDB: -9, nominalAttenuation: 0.75, greyGamma: 0.65,
+            compounding: 1, speckleReduction: 0, noiseDB: -74, reverberationDB: -20, imageWidth: 720, imageHeight: 540,
+            fanBox: (x: 100, y: 44, width: 520, height: 480),
+            screen: ScreenStyle(text: RGB(255, 230, 120), accent: RGB(120, 255, 120), background: RGB(0, 0, 20),
+                                headerHeight: 36, fontScale: 1, ecg: true, greyBar: true, caliperChance: 0.2, labelChance: 0.2)),
+        ScannerProfile(
+            id: "glare-c3", displayName: "GLARE C3", geometry: .curvilinear(radiusCm: 4, fieldDegrees: 85),
+            depthRangeCm: 10...14, centerFrequencyMHz: 1.6, harmonic: false, fractionalBandwidth: 0.4, fNumber: 2,
+            focusFraction: 0.3, lines: 280, dynamicRangeDB: 75, gainDB: 7, nominalAttenuation: 0.25, greyGamma: 0.7,
+            compounding: 4, speckleReduction: 0.9, noiseDB: -95, reverberationDB: -45, imageWidth: 1280, imageHeight: 960,
+            fanBox: (x: 260, y: 90, width: 760, height: 820),
+            screen: ScreenStyle(text: RGB(200, 200, 255), accent: RGB(255, 255, 0), background: RGB(24, 24, 24),
+                                headerHeight: 70, fontScale: 2, ecg: false, greyBar: false, caliperChance: 0.3, labelChance: 0.3)),
+    ]
 
     /// For evaluation only: a scanner whose settings lie outside every range the training scanners
     /// are drawn from (a high-frequency curvilinear probe, weak preset TGC, a bright preset, heavy

@@ -18,6 +18,9 @@ public struct TrainingOptions: Sendable {
     /// The gate's loss weight per class (usable liver, not a liver, too poor). Scenes to refuse are
     /// a few percent of a batch; without weights the gate learns them least.
     public var gateClassWeights: [Float] = [1, 1, 1]
+    /// Augmentation strength, drawn per image from this range (1 is `Augmentation`'s nominal width).
+    /// A range above 1 shows some images looks further from the simulator's than any drawn scanner.
+    public var augmentationStrength: ClosedRange<Float> = 1...1
     /// Fine-tuning: the stem and this many blocks keep their weights (their batch statistics still
     /// follow the new images); the rest learn.
     public var frozenBlocks = 0
@@ -70,7 +73,6 @@ public final class Trainer {
         let steps = max(1, order.count / options.batch)
         let schedule = CosineSchedule(base: options.learningRate, minimum: options.learningRate / 50,
                                       warmupSteps: min(200, steps), totalSteps: steps * options.epochs)
-        let augmentation = Augmentation()
         let context = ForwardContext(training: true, seed: options.seed &+ UInt64(epochsDone))
         var total = 0.0
         // Data loading overlaps compute: batch k + 1 is augmented on another thread while batch k trains.
@@ -80,7 +82,7 @@ public final class Trainer {
         let batchSize = options.batch
         func load(_ step: Int) {
             let batch = order[(step * batchSize)..<((step + 1) * batchSize)].map { samples[$0] }
-            loader.start { self.assemble(batch, augmentation: augmentation, rng: &stream.rng) }
+            loader.start { self.assemble(batch, rng: &stream.rng) }
         }
         load(0)
         for step in 0..<steps {
@@ -139,13 +141,14 @@ public final class Trainer {
         }
     }
 
-    func assemble(_ batch: [TrainingSample], augmentation: Augmentation, rng: inout Xorshift)
-        -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
+    func assemble(_ batch: [TrainingSample], rng: inout Xorshift) -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
         let n = batch.count, plane = size * size
         var x = Tensor(zeros: [n, 2, size, size])
         var conditions: [Int] = [], grades: [Int] = [], weights: [Float] = [], views: [Int] = [], content: [Int] = []
         for (b, sample) in batch.enumerated() {
-            var (v, mask) = augmentation.apply(sample, size: size, rng: &rng)
+            let range = options.augmentationStrength
+            let strength = range.lowerBound < range.upperBound ? rng.uniform(range.lowerBound, range.upperBound) : range.lowerBound
+            var (v, mask) = Augmentation(strength: Double(strength)).apply(sample, size: size, rng: &rng)
             let junk = rng.uniform(0, 1) < options.junkFraction
             if junk { v = scramble(v, rng: &rng) }
             var input = NetworkInput.from(sample)

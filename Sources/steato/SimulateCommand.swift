@@ -7,7 +7,7 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate a cohort of B-mode liver ultrasound studies (JPEGs and manifest.csv).",
-        discussion: "Scanners: \(ScannerProfile.all.map(\.id).joined(separator: ", ")). The same seed gives the same bytes.")
+        discussion: "Scanners: \(ScannerProfile.all.map(\.id).joined(separator: ", ")); outside every training range, \(ScannerProfile.outOfRange.id) (held-out evaluation) and \(ScannerProfile.developmentOutliers.map(\.id).joined(separator: ", ")) (development). The same seed gives the same bytes.")
 
     @Option(help: "Output folder.") var out: String?
     @Option(help: "Instead of a cohort, write a PNG contact sheet (grades × scanners × views) to this file.")

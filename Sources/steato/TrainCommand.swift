@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
     @Option(help: "The gate's loss weights for usable liver, not a liver and too poor, comma-separated (default 1,1,1).")
     var gateWeights = "1,1,1"
+    @Option(help: "Augmentation strength per image, drawn between MIN and MAX, e.g. 0.6,1.6 (default 1: the nominal ranges).")
+    var augment = "1"
     @Option(name: .customLong("init"), help: "Fine-tune this model (its networks, view and refusal heads) instead of starting afresh.")
     var initModel: String?
     @Option(help: "Fine-tuning: blocks after the stem that keep their weights (default 3 of 8).") var freeze = 3
@@ -48,6 +50,14 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if out == nil && exportSamples == nil { throw ValidationError("give --out MODEL (or --export-samples FOLDER)") }
         if parsedGateWeights == nil { throw ValidationError("--gate-weights \(gateWeights): give three positive numbers, e.g. 1,4,2.5") }
+        if parsedAugment == nil { throw ValidationError("--augment \(augment): give one strength or MIN,MAX between 0 and 3, e.g. 0.6,1.6") }
+    }
+
+    var parsedAugment: ClosedRange<Float>? {
+        let parts = augment.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), parts.allSatisfy({ $0 != nil && (0...3).contains($0!) }) else { return nil }
+        let low = parts[0]!, high = parts.last!!
+        return low <= high ? low...high : nil
     }
 
     var parsedGateWeights: [Float]? {
@@ -115,11 +125,12 @@ struct TrainCommand: ParsableCommand {
         if initModel != nil { options.frozenBlocks = freeze; options.patience = patience }
         options.labelSmoothing = labels == .report ? labelSmoothing : 0
         options.gateClassWeights = parsedGateWeights!
+        options.augmentationStrength = parsedAugment!
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count), "preprocessing": Preprocessing.description,
-            "gate_class_weights": gateWeights,
+            "gate_class_weights": gateWeights, "augmentation_strength": augment,
         ]
         let members = startNets.isEmpty ? ensemble : startNets.count
         let training = EnsembleTraining(options: options, members: members, checkpointBase: out)

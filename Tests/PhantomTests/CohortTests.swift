@@ -64,6 +64,23 @@ import UltrasoundImaging
         #expect(outside > 0 && differ == 0)
     }
 
+    /// The development scanners must lie outside what training draws, or they would not show how a
+    /// model copes with an unfamiliar look: each is outside the random scanners' range of preset
+    /// gain, grey map, frequency and TGC compensation (checked over 400 random scanners).
+    @Test func developmentScannersAreOutsideTheTrainingRanges() throws {
+        let drawn = (0..<400).map { ScannerProfile.randomised(seed: UInt64(1000 + $0)) }
+        func span(_ key: (ScannerProfile) -> Double) -> ClosedRange<Double> { drawn.map(key).min()!...drawn.map(key).max()! }
+        let gain = span(\.gainDB), grey = span(\.greyGamma), tgc = span(\.nominalAttenuation)
+        let frequency = span { $0.centerFrequencyMHz * ($0.harmonic ? 2 : 1) }
+        for profile in ScannerProfile.developmentOutliers {
+            #expect(try #require(ScannerProfile.named(profile.id)).id == profile.id)
+            #expect(!gain.contains(profile.gainDB) && !grey.contains(profile.greyGamma) && !tgc.contains(profile.nominalAttenuation),
+                    "\(profile.id) gain \(profile.gainDB) of \(gain), grey \(profile.greyGamma) of \(grey), TGC \(profile.nominalAttenuation) of \(tgc)")
+            #expect(!frequency.contains(profile.centerFrequencyMHz * (profile.harmonic ? 2 : 1)), "\(profile.id) frequency of \(frequency)")
+            #expect(!ScannerProfile.all.contains { $0.id == profile.id }, "not a sample or held-out scanner")
+        }
+    }
+
     @Test func readersAgreeAboutTwoTimesInThreeAndCAPDiscriminates() {
         var options = Cohort.Options(patients: 3000, seed: 21)
         options.scanners = [.meridian]

@@ -344,14 +344,41 @@ import UltrasoundImaging
         let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
         let input = try #require(Preprocessing.prepare(exam.frame(other: .heart, index: 0).image))
         let scene = TrainingSample(input: input, grade: 0, fatPercent: nil, view: SteatosisNetwork.unknownView, patient: "p", refusal: .notLiver)
-        var options = TrainingOptions(); options.junkFraction = 0
+        var options = TrainingOptions(); options.junkFraction = 0; options.augmentationStrength = 0...0
         let trainer = Trainer(options: options)
         var rng = Xorshift(seed: 5)
-        let (_, conditions, _, _, _, content) = trainer.assemble(Array(repeating: scene, count: 400), augmentation: Augmentation(strength: 0), rng: &rng)
+        let (_, conditions, _, _, _, content) = trainer.assemble(Array(repeating: scene, count: 400), rng: &rng)
         #expect(content.allSatisfy { $0 == 1 })
         let unknown = conditions.filter { $0 == SteatosisNetwork.unknownView }.count
         #expect(unknown > 40 && unknown < 130, "shown without a view \(unknown) of 400 times (view dropout is 20 %)")
         for view in 0..<3 { #expect(conditions.filter { $0 == view }.count > 60, "liver view \(view)") }
+    }
+
+    /// `--augment MIN,MAX`: each image's strength is drawn from the range; 0 leaves the image as it
+    /// was (up to mirroring), and a stronger range moves the intensities further.
+    @Test func augmentationStrengthComesFromTheRange() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 20, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let input = try #require(Preprocessing.prepare(exam.frame(view: .rightIntercostal, index: 0).image))
+        let liver = TrainingSample(input: input, grade: 1, fatPercent: 20, view: 0, patient: "p", refusal: nil)
+        let plain = input.channels(intensity: liver.intensity.map { Float($0) / 255 })
+        let size = SteatosisNetwork.size
+        // Half the images are mirrored whatever the strength: compare with the nearer of the two.
+        let mirrored = plain.indices.map { i in plain[i - i % size + size - 1 - i % size] }
+        func change(_ range: ClosedRange<Float>) -> Double {
+            var options = TrainingOptions(); options.junkFraction = 0; options.augmentationStrength = range
+            var rng = Xorshift(seed: 9)
+            let (x, _, _, _, _, _) = Trainer(options: options).assemble(Array(repeating: liver, count: 40), rng: &rng)
+            let plane = plain.count
+            var total = 0.0
+            for b in 0..<40 {
+                let image = Array(x.data[(b * plane)..<((b + 1) * plane)])
+                let distances = [plain, mirrored].map { zip(image, $0).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(plane) }
+                total += distances.min()!
+            }
+            return total / 40
+        }
+        let none = change(0...0), weak = change(0.4...0.6), strong = change(1.4...1.6)
+        #expect(weak > none && strong > weak * 1.3, "mean change \(none) / \(weak) / \(strong)")
     }
 }
 
