@@ -125,9 +125,13 @@ def heads(spec):
     return out
 
 
-def normalise(v, mask, depth):
-    """steato's NetworkInput.channels: (v − median) / max(q3 − q1, 0.02) inside the fan, 0 outside; depth channel."""
+def normalise(v, mask, depth, ranked=False):
+    """steato's NetworkInput.channels: (v − median) / max(q3 − q1, 0.02) inside the fan, 0 outside, or
+    with ranked=True (steato train --intensity rank) Φ⁻¹((rank + ½) / n) / 1.349 with ties at their
+    mean rank; then the depth channel."""
     n, s, _ = v.shape
+    if ranked:
+        return torch.stack([rank_scores(v, mask), depth[:, :, None].expand(n, s, s)], 1)
     flat = torch.where(mask.view(n, -1), v.view(n, -1), torch.full_like(v.view(n, -1), float("nan")))
     count = mask.view(n, -1).sum(1)
     srt = torch.sort(torch.nan_to_num(flat, nan=float("inf")), dim=1).values
@@ -141,6 +145,23 @@ def normalise(v, mask, depth):
     x = torch.where((count > 16)[:, None, None], x, torch.zeros_like(x))
     d = depth[:, :, None].expand(n, s, s)
     return torch.stack([x, d], 1)
+
+
+def rank_scores(v, mask):
+    n = v.shape[0]
+    out = torch.zeros_like(v)
+    for b in range(n):
+        m = mask[b]
+        inside = v[b][m]
+        if inside.numel() <= 16:
+            continue
+        values, inverse = torch.unique(inside, return_inverse=True)
+        counts = torch.bincount(inverse, minlength=values.numel()).to(v.dtype)
+        start = torch.cumsum(counts, 0) - counts
+        mean_rank = start + (counts - 1) / 2
+        p = (mean_rank[inverse] + 0.5) / inside.numel()
+        out[b][m] = torch.special.ndtri(p) / 1.349
+    return out
 
 
 def gaussian_blur(v, mask, sigma):
@@ -235,6 +256,7 @@ def train(args):
     a, meta = load_samples(args.samples)
     spec = json.loads(meta["architecture"])
     smoothing = float(meta.get("label_smoothing", "0.1"))
+    ranked = "intensity ranked per image" in meta.get("preprocessing", "")
     train_idx = np.flatnonzero(a["validation"] == 0)
     val_idx = np.flatnonzero(a["validation"] == 1)
     conditions, unknown = spec["conditions"], spec["conditions"] - 1
@@ -274,7 +296,7 @@ def train(args):
                 junk = torch.rand(len(idx), generator=g, device=device) < 0.08
                 for i in torch.nonzero(junk).flatten().tolist():
                     v[i] = scramble(v[i], g)
-                x = normalise(v, mask, depth)
+                x = normalise(v, mask, depth, ranked)
                 liver = (~junk) & (content == 0)
                 view_target = torch.where(liver, view, torch.full_like(view, unknown))
                 random_view = torch.randint(0, conditions - 1, view.shape, generator=g, device=device)
@@ -291,7 +313,7 @@ def train(args):
                 running += loss.item()
             if rank == 0:
                 print(f"network {member + 1}/{args.ensemble} epoch {epoch + 1}/{args.epochs}: train loss {running / steps_per_epoch:.3f}"
-                      + validation_note(net, a, val_idx, spec, device), flush=True)
+                      + validation_note(net, a, val_idx, spec, device, ranked), flush=True)
         nets.append(net)
     if rank == 0:
         write_model(nets, meta, args)
@@ -299,12 +321,12 @@ def train(args):
         dist.destroy_process_group()
 
 
-def validation_note(net, a, idx, spec, device):
+def validation_note(net, a, idx, spec, device, ranked):
     """AUROC of the expected grade for ≥ mild on the validation liver images (a progress sign, not a result)."""
     idx = idx[a["content"][idx] == 0]
     if len(idx) == 0:
         return ""
-    scores = predict(net, a, idx, spec, device)
+    scores = predict(net, a, idx, spec, device, ranked)
     truth = a["grade"][idx] >= 1
     if truth.all() or not truth.any():
         return ""
@@ -314,14 +336,14 @@ def validation_note(net, a, idx, spec, device):
 
 
 @torch.no_grad()
-def predict(net, a, idx, spec, device):
+def predict(net, a, idx, spec, device, ranked):
     net.eval()
     out = []
     for start in range(0, len(idx), 256):
         j = idx[start:start + 256]
         v = torch.from_numpy(a["intensity"][j]).to(device).float() / 255
         mask = torch.from_numpy(a["mask"][j]).to(device).bool()
-        x = normalise(v, mask, torch.from_numpy(a["row_depth"][j]).to(device))
+        x = normalise(v, mask, torch.from_numpy(a["row_depth"][j]).to(device), ranked)
         o = net(x, torch.from_numpy(a["view"][j]).to(device))[:, heads(spec)["ordinal"]]
         out.append(torch.sigmoid(o).sum(1).cpu().numpy())
     net.train()

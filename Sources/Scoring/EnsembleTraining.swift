@@ -60,17 +60,19 @@ public struct EnsembleTraining {
     }
 
     /// The ensemble's averaged predictions of samples (true views, no augmentation).
-    public static func predictions(_ nets: [ConvNet], _ samples: [TrainingSample]) -> [ImagePrediction] {
-        let each = nets.map { Trainer(options: TrainingOptions(), net: $0).predictions(samples) }
+    public static func predictions(_ nets: [ConvNet], _ samples: [TrainingSample], normalisation: IntensityNormalisation) -> [ImagePrediction] {
+        var options = TrainingOptions()
+        options.normalisation = normalisation
+        let each = nets.map { Trainer(options: options, net: $0).predictions(samples) }
         return samples.indices.map { i in ImagePrediction(averaging: each.map { $0[i] }) }
     }
 
     /// Calibration and score rule fitted on validation samples, as model-file metadata, with a line
     /// for people about each.
-    public static func fitted(_ nets: [ConvNet], validation: [TrainingSample]) -> (metadata: [String: String], notes: [String]) {
+    public static func fitted(_ nets: [ConvNet], validation: [TrainingSample], normalisation: IntensityNormalisation) -> (metadata: [String: String], notes: [String]) {
         var metadata: [String: String] = [:], notes: [String] = []
         let liver = validation.filter { $0.content == 0 }
-        let predicted = predictions(nets, liver)
+        let predicted = predictions(nets, liver, normalisation: normalisation)
         let withFat = liver.indices.filter { liver[$0].fatPercent != nil }
         if let calibration = FatCalibration.fit(scores: withFat.map { predicted[$0].score }, fat: withFat.map { liver[$0].fatPercent! }) {
             metadata["calibration"] = calibration.json
@@ -84,7 +86,7 @@ public struct EnsembleTraining {
                             liver.count, rule.gradeCutoffs[0], rule.gradeCutoffs[1], rule.gradeCutoffs[2], rule.gateThreshold))
         let others = validation.filter { $0.content != 0 }
         if !others.isEmpty {
-            let refused = predictions(nets, others).filter { $0.refusal(rule) != nil }.count
+            let refused = predictions(nets, others, normalisation: normalisation).filter { $0.refusal(rule) != nil }.count
             notes.append("gate on \(others.count) validation non-liver or poor images: \(refused) refused")
         }
         return (metadata, notes)

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import UltrasoundImaging
 
 /// Where an image's centimetres-per-pixel came from.
@@ -9,6 +10,32 @@ public enum ScaleSource: String, Sendable, Codable {
     case screen
     /// Not known: the fan taken to be `Preprocessing.assumedDepthCm` deep (flag `no-scale`).
     case assumed
+}
+
+/// How intensities inside the fan are put on one scale before the network; a model file records
+/// which one it was trained with (`Preprocessing.description(for:)`).
+public enum IntensityNormalisation: String, Sendable, CaseIterable {
+    /// Median 0, interquartile range 1: gain and contrast drop out, the grey map's curve does not.
+    case medianSpread = "intensity normalised per image"
+    /// Each value replaced by its rank among the fan's values, as the normal quantile of that rank
+    /// scaled to an interquartile range of 1: any monotone change of grey levels (gain, contrast,
+    /// dynamic range, grey map) drops out, while the order of echogenicities (liver against kidney,
+    /// shallow against deep) and the texture's layout stay.
+    case rank = "intensity ranked per image"
+
+    /// The normalisation a model file's `preprocessing` metadata names (files before it: median and spread).
+    public init(preprocessing json: String?) {
+        self = (json ?? "").contains(Self.rank.rawValue) ? .rank : .medianSpread
+    }
+
+    /// Short names for the command line.
+    public init?(option: String) {
+        switch option {
+        case "median-spread": self = .medianSpread
+        case "rank": self = .rank
+        default: return nil
+        }
+    }
 }
 
 /// The network's view of an image: a fixed physical window (`Preprocessing.windowCm` deep from the
@@ -61,21 +88,67 @@ public struct NetworkInput: Sendable {
     }
 
     /// The two input channels, [2, size, size]: normalised intensity (0 outside the fan) and depth.
-    public func channels(intensity values: [Float]? = nil) -> [Float] {
+    public func channels(intensity values: [Float]? = nil, normalisation: IntensityNormalisation = .medianSpread) -> [Float] {
         let v = values ?? intensity
         var inside: [Float] = []
         inside.reserveCapacity(v.count)
         for i in v.indices where mask[i] { inside.append(v[i]) }
         var out = [Float](repeating: 0, count: 2 * size * size)
         guard inside.count > 16 else { return out }
-        // The k-th smallest values, as in the sorted list (selection is enough).
-        let n = inside.count
-        let median = steato_select(&inside, n, n / 2)
-        let upper = steato_select(&inside, n, n * 3 / 4)
-        let lower = steato_select(&inside, n, n / 4)
-        let spread = max(upper - lower, 0.02)
-        for i in 0..<(size * size) where mask[i] { out[i] = (v[i] - median) / spread }
+        switch normalisation {
+        case .medianSpread:
+            // The k-th smallest values, as in the sorted list (selection is enough).
+            let n = inside.count
+            let median = steato_select(&inside, n, n / 2)
+            let upper = steato_select(&inside, n, n * 3 / 4)
+            let lower = steato_select(&inside, n, n / 4)
+            let spread = max(upper - lower, 0.02)
+            for i in 0..<(size * size) where mask[i] { out[i] = (v[i] - median) / spread }
+        case .rank:
+            let ranked = Self.normalScores(inside)
+            var k = 0
+            for i in 0..<(size * size) where mask[i] { out[i] = ranked[k]; k += 1 }
+        }
         for y in 0..<size { for x in 0..<size { out[size * size + y * size + x] = rowDepth[y] } }
         return out
+    }
+
+    /// Rank-based normal scores: the value of rank r (ties share their mean rank) among n becomes
+    /// Φ⁻¹((r + ½) / n) / 1.349, so a normal sample's interquartile range maps to 1 as with median and spread.
+    static func normalScores(_ values: [Float]) -> [Float] {
+        let n = values.count
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var out = [Float](repeating: 0, count: n)
+        var start = 0
+        while start < n {
+            var end = start + 1
+            while end < n && values[order[end]] == values[order[start]] { end += 1 }
+            let rank = Double(start + end - 1) / 2
+            let score = Float(InverseNormal.quantile((rank + 0.5) / Double(n)) / 1.349)
+            for j in start..<end { out[order[j]] = score }
+            start = end
+        }
+        return out
+    }
+}
+
+/// Φ⁻¹ by table: 4 097 quantiles found once by bisection on erf, then interpolated.
+enum InverseNormal {
+    static let steps = 4096
+    static let table: [Double] = (0...steps).map { i in
+        let p = min(max(Double(i) / Double(steps), 0.5 / Double(steps)), 1 - 0.5 / Double(steps))
+        var low = -9.0, high = 9.0
+        for _ in 0..<60 {
+            let mid = (low + high) / 2
+            if 0.5 * erfc(-mid / 2.0.squareRoot()) < p { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
+    static func quantile(_ p: Double) -> Double {
+        let x = min(max(p, 0), 1) * Double(steps)
+        let i = min(Int(x), steps - 1)
+        let t = x - Double(i)
+        return table[i] + (table[i + 1] - table[i]) * t
     }
 }

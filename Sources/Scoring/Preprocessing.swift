@@ -11,8 +11,12 @@ public enum Preprocessing {
     public static let assumedDepthCm = 15.0
 
     /// The settings a model file records, so the file says how its inputs were made.
-    public static let description =
-        #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":["intensity normalised per image","depth cm/20"]}"#
+    public static func description(for normalisation: IntensityNormalisation) -> String {
+        #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":[""# + normalisation.rawValue + #"","depth cm/20"]}"#
+    }
+
+    /// The settings of models trained with the default normalisation.
+    public static let description = description(for: .medianSpread)
 
     /// The network input of a decoded imaging area; nil when no imaging fan is found. `cmPerPixel`
     /// is the declared spacing when known; otherwise the screen's depth scale is read, and failing

@@ -16,6 +16,8 @@ public final class SteatosisModel: @unchecked Sendable {
     public let rule: ScoreRule
     /// The file's metadata (architecture, preprocessing, training settings).
     public let metadata: [String: String]
+    /// How the networks expect intensities to be normalised (from the file's `preprocessing`).
+    public let normalisation: IntensityNormalisation
     let engines: [InferenceEngine]
     /// The training forms, kept for test-time adaptation.
     let networks: [ConvNet]
@@ -51,6 +53,7 @@ public final class SteatosisModel: @unchecked Sendable {
         self.path = path
         self.heads = heads
         metadata = file.metadata
+        normalisation = IntensityNormalisation(preprocessing: file.metadata["preprocessing"])
         name = file.metadata["name"] ?? (path as NSString).lastPathComponent
         sha256 = SHA256.hex(bytes)
         calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints
@@ -88,7 +91,7 @@ public final class SteatosisModel: @unchecked Sendable {
             for start in stride(from: 0, to: inputs.count, by: 16) {
                 let batch = Array(start..<min(inputs.count, start + 16))
                 twin.setBatchNormMomentum(1 / Float(batches + 1))
-                _ = twin.forward(SteatosisNetwork.batch(batch.map { inputs[$0] }),
+                _ = twin.forward(SteatosisNetwork.batch(batch.map { inputs[$0] }, normalisation: normalisation),
                                  conditions: batch.map { SteatosisNetwork.condition(for: views[$0]) }, context: context)
                 batches += 1
             }
@@ -123,7 +126,7 @@ public final class SteatosisModel: @unchecked Sendable {
 
     func score(_ inputs: [NetworkInput], views: [View?], engines: [InferenceEngine]) -> [ImagePrediction] {
         guard !inputs.isEmpty else { return [] }
-        let x = SteatosisNetwork.batch(inputs)
+        let x = SteatosisNetwork.batch(inputs, normalisation: normalisation)
         func run(_ conditions: [Int]) -> [ImagePrediction] {
             let outputs = engines.map { $0.run(x, conditions: conditions) }
             return inputs.indices.map { i in

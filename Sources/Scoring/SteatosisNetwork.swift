@@ -29,10 +29,10 @@ public enum SteatosisNetwork {
     public static let unknownView = views.firstIndex(of: .other)!
 
     /// Stacks prepared images into the network's input batch, [n, 2, size, size].
-    static func batch(_ inputs: [NetworkInput]) -> Tensor {
+    static func batch(_ inputs: [NetworkInput], normalisation: IntensityNormalisation) -> Tensor {
         let plane = NetworkInput.channels * size * size
         var x = Tensor(zeros: [inputs.count, NetworkInput.channels, size, size])
-        for (b, input) in inputs.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: input.channels()) }
+        for (b, input) in inputs.enumerated() { x.data.replaceSubrange((b * plane)..<((b + 1) * plane), with: input.channels(normalisation: normalisation)) }
         return x
     }
 }

@@ -21,6 +21,8 @@ public struct TrainingOptions: Sendable {
     /// Augmentation strength, drawn per image from this range (1 is `Augmentation`'s nominal width).
     /// A range above 1 shows some images looks further from the simulator's than any drawn scanner.
     public var augmentationStrength: ClosedRange<Float> = 1...1
+    /// How intensities are normalised before the network (recorded in the model file).
+    public var normalisation: IntensityNormalisation = .medianSpread
     /// Fine-tuning: the stem and this many blocks keep their weights (their batch statistics still
     /// follow the new images); the rest learn.
     public var frozenBlocks = 0
@@ -137,7 +139,7 @@ public final class Trainer {
         let context = ForwardContext(training: false)
         for start in stride(from: 0, to: samples.count, by: 64) {
             let batch = Array(samples[start..<min(samples.count, start + 64)])
-            body(batch, net.forward(SteatosisNetwork.batch(batch.map(NetworkInput.from)), conditions: batch.map(\.view), context: context))
+            body(batch, net.forward(SteatosisNetwork.batch(batch.map(NetworkInput.from), normalisation: options.normalisation), conditions: batch.map(\.view), context: context))
         }
     }
 
@@ -153,7 +155,7 @@ public final class Trainer {
             if junk { v = scramble(v, rng: &rng) }
             var input = NetworkInput.from(sample)
             input.mask = mask
-            let channels = input.channels(intensity: v)
+            let channels = input.channels(intensity: v, normalisation: options.normalisation)
             x.data.replaceSubrange((b * 2 * plane)..<((b + 1) * 2 * plane), with: channels)
             // Scrambled images are too poor to score; non-liver scenes teach the gate and nothing else.
             let unknown = SteatosisNetwork.unknownView

@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
     @Option(help: "The gate's loss weights for usable liver, not a liver and too poor, comma-separated (default 1,1,1).")
     var gateWeights = "1,1,1"
+    @Option(help: "How intensities are normalised per image: median-spread (median 0, interquartile range 1; the default) or rank (normal scores of the ranks: any monotone grey map drops out). Fine-tuning keeps the starting model's.")
+    var intensity: String?
     @Option(help: "Augmentation strength per image, drawn between MIN and MAX, e.g. 0.6,1.6 (default 1: the nominal ranges).")
     var augment = "1"
     @Option(name: .customLong("init"), help: "Fine-tune this model (its networks, view and refusal heads) instead of starting afresh.")
@@ -50,6 +52,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if out == nil && exportSamples == nil { throw ValidationError("give --out MODEL (or --export-samples FOLDER)") }
         if parsedGateWeights == nil { throw ValidationError("--gate-weights \(gateWeights): give three positive numbers, e.g. 1,4,2.5") }
+        if let intensity, IntensityNormalisation(option: intensity) == nil { throw ValidationError("--intensity \(intensity): expected median-spread or rank") }
         if parsedAugment == nil { throw ValidationError("--augment \(augment): give one strength or MIN,MAX between 0 and 3, e.g. 0.6,1.6") }
     }
 
@@ -82,6 +85,7 @@ struct TrainCommand: ParsableCommand {
         progress.clear()
         var startNets: [ConvNet] = []
         var startRule: String?
+        var normalisation = intensity.flatMap(IntensityNormalisation.init(option:)) ?? .medianSpread
         if let initModel {
             let patients = Set(samples.filter { $0.content == 0 }.map(\.patient)).count
             guard patients >= Self.fineTuneMinimumStudies else {
@@ -91,13 +95,17 @@ struct TrainCommand: ParsableCommand {
                 let model = try SteatosisModel(path: initModel, workers: 1)
                 startNets = model.trainingNetworks()
                 startRule = model.metadata["score_rule"]
+                if intensity != nil && normalisation != model.normalisation {
+                    throw UserFacingError("--intensity \(intensity!): \(initModel) was trained with \(model.normalisation.rawValue); fine-tuning keeps it")
+                }
+                normalisation = model.normalisation
                 print("fine-tuning \(model.name) (\(model.members) network\(model.members == 1 ? "" : "s")): stem and \(freeze) blocks kept, early stopping after \(patience) epochs without improvement")
             } catch { throw fail(error) }
         }
         let (train, check) = TrainingSet.split(samples, validationShare: validation, seed: seed)
         print("\(samples.count) images (\(train.count) training, \(check.count) validation) preprocessed in \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s")
         if let exportSamples {
-            let meta = ["labels": labels.rawValue, "seed": String(seed), "preprocessing": Preprocessing.description,
+            let meta = ["labels": labels.rawValue, "seed": String(seed), "preprocessing": Preprocessing.description(for: normalisation),
                         "label_smoothing": String(labels == .report ? labelSmoothing : 0),
                         "trained_on": folders.map { ($0 as NSString).lastPathComponent }.joined(separator: ",")]
             do { try SampleExport.write(training: train, validation: check, to: exportSamples, metadata: meta) } catch { throw fail(error) }
@@ -109,7 +117,7 @@ struct TrainCommand: ParsableCommand {
             do {
                 let model = try SteatosisModel(path: refit, workers: 1)
                 let nets = model.trainingNetworks()
-                let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+                let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: model.normalisation)
                 notes.forEach { print($0) }
                 var meta = model.metadata.merging(fitted) { $1 }
                 meta["preprocessing"] = meta["preprocessing"] ?? Preprocessing.description
@@ -126,10 +134,11 @@ struct TrainCommand: ParsableCommand {
         options.labelSmoothing = labels == .report ? labelSmoothing : 0
         options.gateClassWeights = parsedGateWeights!
         options.augmentationStrength = parsedAugment!
+        options.normalisation = normalisation
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
-            "training_images": String(train.count), "preprocessing": Preprocessing.description,
+            "training_images": String(train.count), "preprocessing": Preprocessing.description(for: normalisation),
             "gate_class_weights": gateWeights, "augmentation_strength": augment,
         ]
         let members = startNets.isEmpty ? ensemble : startNets.count
@@ -153,7 +162,7 @@ struct TrainCommand: ParsableCommand {
         } catch { throw fail(error) }
         var final = metadata
         final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
-        var (fitted, notes) = EnsembleTraining.fitted(nets, validation: check)
+        var (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: normalisation)
         if let startRule, let rule = fitted["score_rule"].flatMap(ScoreRule.init(json:)), rule.gradeCutoffs == ScoreRule.standard.gradeCutoffs {
             // Too few validation studies at each grade to choose cut-offs: keep the fine-tuned model's.
             fitted["score_rule"] = startRule
