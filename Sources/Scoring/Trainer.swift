@@ -107,14 +107,15 @@ public final class Trainer {
                            aurocs: aurocs, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Loss on the validation images (true views, no augmentation) and AUROCs of the expected grade
+    /// Loss on the validation images (true views, no augmentation; the gate weighted as in training) and AUROCs of the expected grade
     /// against the histological grade where known (else the label).
     public func validate(_ samples: [TrainingSample]) -> (Double, [Double?]) {
         guard !samples.isEmpty else { return (0, [nil, nil, nil]) }
         var scores: [Double] = [], truth: [Int] = [], total = 0.0, batches = 0
         forEachBatch(samples) { batch, logits in
             let (loss, _) = Self.loss(logits, grades: batch.map(\.grade), weights: batch.map { $0.content == 0 ? 1 : 0 },
-                                      views: batch.map(\.view), content: batch.map(\.content), heads: heads)
+                                      views: batch.map(\.view), content: batch.map(\.content), heads: heads,
+                                      gateClassWeights: options.gateClassWeights)
             total += Double(loss); batches += 1
             for b in 0..<batch.count where batch[b].content == 0 {
                 scores.append(ImagePrediction(logits: heads.row(logits.data, b), layout: heads).score)
