@@ -69,10 +69,14 @@ public struct EnsembleTraining {
 
     /// Calibration and score rule fitted on validation samples, as model-file metadata, with a line
     /// for people about each.
-    public static func fitted(_ nets: [ConvNet], validation: [TrainingSample], normalisation: IntensityNormalisation) -> (metadata: [String: String], notes: [String]) {
+    /// `gateWeights`: the gate's class weights in training; unless all 1 they are divided out of the
+    /// gate's probabilities (`ScoreRule.gatePriorWeights`) before its threshold is fitted.
+    public static func fitted(_ nets: [ConvNet], validation: [TrainingSample], normalisation: IntensityNormalisation,
+                              gateWeights: [Float] = [1, 1, 1]) -> (metadata: [String: String], notes: [String]) {
         var metadata: [String: String] = [:], notes: [String] = []
+        let prior: [Double]? = gateWeights.allSatisfy { $0 == 1 } ? nil : gateWeights.map(Double.init)
         let liver = validation.filter { $0.content == 0 }
-        let predicted = predictions(nets, liver, normalisation: normalisation)
+        let predicted = predictions(nets, liver, normalisation: normalisation).map { $0.dividingGate(by: prior) }
         let withFat = liver.indices.filter { liver[$0].fatPercent != nil }
         if let calibration = FatCalibration.fit(scores: withFat.map { predicted[$0].score }, fat: withFat.map { liver[$0].fatPercent! }) {
             metadata["calibration"] = calibration.json
@@ -80,13 +84,14 @@ public struct EnsembleTraining {
                          zip(calibration.scores, calibration.fat).map { String(format: "%.2f→%.0f%%", $0, $1) }.joined(separator: " "))
         }
         let truth = liver.map { $0.fatPercent.map { Grade(fatPercent: $0).rawValue } ?? $0.grade }
-        let rule = ScoreRule.fit(scores: predicted.map(\.score), grades: truth, liverQuality: predicted.map(\.quality))
+        let rule = ScoreRule.fit(scores: predicted.map(\.score), grades: truth, liverQuality: predicted.map(\.quality), gatePriorWeights: prior)
         metadata["score_rule"] = rule.json
+        if let prior { notes.append("gate probabilities divided by its training class weights " + prior.map { String(format: "%g", $0) }.joined(separator: ",") + " before the threshold") }
         notes.append(String(format: "score rule on %d validation images: grade cut-offs %.2f / %.2f / %.2f, gate threshold %.2f",
                             liver.count, rule.gradeCutoffs[0], rule.gradeCutoffs[1], rule.gradeCutoffs[2], rule.gateThreshold))
         let others = validation.filter { $0.content != 0 }
         if !others.isEmpty {
-            let refused = predictions(nets, others, normalisation: normalisation).filter { $0.refusal(rule) != nil }.count
+            let refused = predictions(nets, others, normalisation: normalisation).map { $0.dividingGate(by: prior) }.filter { $0.refusal(rule) != nil }.count
             notes.append("gate on \(others.count) validation non-liver or poor images: \(refused) refused")
         }
         return (metadata, notes)

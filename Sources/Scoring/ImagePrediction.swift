@@ -42,9 +42,14 @@ public struct ScoreRule: Codable, Sendable, Equatable {
     public var gradeCutoffs: [Double]
     /// Below this P(usable liver image) an image is refused.
     public var gateThreshold: Double
+    /// The gate's class weights in training (`steato train --gate-weights`), divided out of its
+    /// probabilities before the threshold: weighting a class in the loss inflates its probability by
+    /// about that factor, which teaches the rare classes without making them the default answer.
+    /// nil (files before it, and unweighted training): the probabilities as the network gives them.
+    public var gatePriorWeights: [Double]?
 
-    public init(gradeCutoffs: [Double] = [0.5, 1.5, 2.5], gateThreshold: Double = 0.5) {
-        self.gradeCutoffs = gradeCutoffs; self.gateThreshold = gateThreshold
+    public init(gradeCutoffs: [Double] = [0.5, 1.5, 2.5], gateThreshold: Double = 0.5, gatePriorWeights: [Double]? = nil) {
+        self.gradeCutoffs = gradeCutoffs; self.gateThreshold = gateThreshold; self.gatePriorWeights = gatePriorWeights
     }
 
     /// Rounding the expected grade, and refusing below even odds: what a model without a fitted rule uses.
@@ -57,7 +62,8 @@ public struct ScoreRule: Codable, Sendable, Equatable {
 
     public init?(json: String) {
         guard let rule = try? JSONDecoder().decode(ScoreRule.self, from: Data(json.utf8)), rule.gradeCutoffs.count == 3,
-              zip(rule.gradeCutoffs, rule.gradeCutoffs.dropFirst()).allSatisfy({ $0 < $1 }) else { return nil }
+              zip(rule.gradeCutoffs, rule.gradeCutoffs.dropFirst()).allSatisfy({ $0 < $1 }),
+              rule.gatePriorWeights.map({ $0.count == 3 && $0.allSatisfy { $0 > 0 && $0.isFinite } }) ?? true else { return nil }
         self = rule
     }
 
@@ -66,7 +72,8 @@ public struct ScoreRule: Codable, Sendable, Equatable {
     /// Chosen on validation data: each grade cut-off where Youden's J (sensitivity + specificity − 1)
     /// for "grade ≥ k" is largest, kept increasing; the gate threshold low enough that at most
     /// `liverRefusal` of the usable liver images are refused, between 0.2 and 0.5.
-    public static func fit(scores: [Double], grades: [Int], liverQuality: [Double], liverRefusal: Double = 0.02) -> ScoreRule {
+    public static func fit(scores: [Double], grades: [Int], liverQuality: [Double], liverRefusal: Double = 0.02,
+                           gatePriorWeights: [Double]? = nil) -> ScoreRule {
         var cutoffs = ScoreRule.standard.gradeCutoffs
         for k in 1...3 {
             let positives = grades.filter { $0 >= k }.count, negatives = grades.count - positives
@@ -83,7 +90,7 @@ public struct ScoreRule: Codable, Sendable, Equatable {
         for k in 1..<3 { cutoffs[k] = max(cutoffs[k], cutoffs[k - 1] + 0.1) }
         let sorted = liverQuality.sorted()
         let quantile = sorted.isEmpty ? 0.5 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * liverRefusal))]
-        return ScoreRule(gradeCutoffs: cutoffs, gateThreshold: min(0.5, max(0.2, quantile)))
+        return ScoreRule(gradeCutoffs: cutoffs, gateThreshold: min(0.5, max(0.2, quantile)), gatePriorWeights: gatePriorWeights)
     }
 }
 
@@ -145,6 +152,15 @@ public struct ImagePrediction: Sendable, Equatable {
     }
     /// P(usable liver image).
     public var quality: Double { gate[0] }
+
+    /// The same prediction with the gate's training class weights divided out (`ScoreRule.gatePriorWeights`).
+    public func dividingGate(by weights: [Double]?) -> ImagePrediction {
+        guard let weights, weights.count == gate.count else { return self }
+        var out = self
+        let raw = zip(gate, weights).map { $0 / $1 }, total = raw.reduce(0, +)
+        if total > 0 { out.gate = raw.map { $0 / total } }
+        return out
+    }
 
     /// Why the image should not be scored under `rule`, or nil.
     public func refusal(_ rule: ScoreRule) -> Refusal? {

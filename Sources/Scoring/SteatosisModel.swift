@@ -146,6 +146,7 @@ public final class SteatosisModel: @unchecked Sendable {
                 predictions[i].viewProbabilities = viewProbabilities
             }
         }
+        if rule.gatePriorWeights != nil { predictions = predictions.map { $0.dividingGate(by: rule.gatePriorWeights) } }
         for i in inputs.indices where inputs[i].colouredShare > Preprocessing.colourDopplerShare
             || inputs[i].widestFluidPocketCm >= Preprocessing.fluidPocketCm { predictions[i].forcedRefusal = .notLiver }
         return predictions

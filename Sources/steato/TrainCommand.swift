@@ -63,8 +63,10 @@ struct TrainCommand: ParsableCommand {
         return low <= high ? low...high : nil
     }
 
-    var parsedGateWeights: [Float]? {
-        let weights = gateWeights.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+    var parsedGateWeights: [Float]? { Self.gateWeights(from: gateWeights) }
+
+    static func gateWeights(from text: String) -> [Float]? {
+        let weights = text.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard weights.count == 3, weights.allSatisfy({ ($0 ?? 0) > 0 && $0!.isFinite }) else { return nil }
         return weights.map { $0! }
     }
@@ -117,7 +119,9 @@ struct TrainCommand: ParsableCommand {
             do {
                 let model = try SteatosisModel(path: refit, workers: 1)
                 let nets = model.trainingNetworks()
-                let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: model.normalisation)
+                // A model trained with weighted gate classes has them divided out again (as after training here).
+                let weights = model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]
+                let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: model.normalisation, gateWeights: weights)
                 notes.forEach { print($0) }
                 var meta = model.metadata.merging(fitted) { $1 }
                 meta["preprocessing"] = meta["preprocessing"] ?? Preprocessing.description
@@ -162,7 +166,7 @@ struct TrainCommand: ParsableCommand {
         } catch { throw fail(error) }
         var final = metadata
         final["training_seconds"] = String(Int(Date().timeIntervalSince(start)))
-        var (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: normalisation)
+        var (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: normalisation, gateWeights: options.gateClassWeights)
         if let startRule, let rule = fitted["score_rule"].flatMap(ScoreRule.init(json:)), rule.gradeCutoffs == ScoreRule.standard.gradeCutoffs {
             // Too few validation studies at each grade to choose cut-offs: keep the fine-tuned model's.
             fitted["score_rule"] = startRule

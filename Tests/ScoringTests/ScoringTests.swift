@@ -69,6 +69,23 @@ import UltrasoundImaging
         #expect(unsure.refusal(.standard) == .notLiver && unsure.refusal(ScoreRule(gateThreshold: 0.3)) == nil)
     }
 
+    /// A gate trained with class weights 1,4,2.5 has them divided out before the threshold (the
+    /// weights' share of each logit comes off), and files without the field (every model before it)
+    /// keep the network's probabilities.
+    @Test func theGatesTrainingWeightsAreDividedOut() throws {
+        let weighted = ImagePrediction(logits: [1, 0, -1, 3, 0, 0, 0, 0.2, Float(log(4.0)), Float(log(2.5)) - 0.3])
+        #expect(weighted.refusal(.standard) == .notLiver)
+        let rule = ScoreRule(gatePriorWeights: [1, 4, 2.5])
+        let corrected = weighted.dividingGate(by: rule.gatePriorWeights)
+        // e^0.2 : 1 : e^-0.3 after dividing, so P(usable) = e^0.2 / (e^0.2 + 1 + e^-0.3), still under even odds.
+        #expect(abs(corrected.quality - exp(0.2) / (exp(0.2) + 1 + exp(-0.3))) < 1e-6 && corrected.refusal(rule) == .notLiver)
+        let clearer = ImagePrediction(logits: [1, 0, -1, 3, 0, 0, 0, 1, Float(log(4.0)), Float(log(2.5))]).dividingGate(by: rule.gatePriorWeights)
+        #expect(clearer.refusal(rule) == nil && abs(clearer.gate.reduce(0, +) - 1) < 1e-12)
+        #expect(try #require(ScoreRule(json: rule.json)) == rule)
+        #expect(try #require(ScoreRule(json: "{\"gradeCutoffs\":[1,1.5,2],\"gateThreshold\":0.5}")).gatePriorWeights == nil)
+        #expect(ScoreRule(json: "{\"gradeCutoffs\":[1,1.5,2],\"gateThreshold\":0.5,\"gatePriorWeights\":[1,0,2]}") == nil)
+    }
+
     @Test func aStudyWithNothingScorableHasNoResultNotHealthy() {
         let refused = ImagePrediction(logits: [-5, -5, -5, 3, 0, 0, 0, -2, 4, 0])
         let r = StudyResult.aggregate([refused, refused], views: [.rightIntercostal, .subcostal], calibration: .gradeMidpoints)
