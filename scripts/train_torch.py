@@ -358,7 +358,7 @@ def write_model(nets, meta, args):
             tensors[prefix + k] = v
     metadata = {
         "architecture": meta["architecture"], "name": args.name, "labels": meta.get("labels", "report"),
-        "seed": str(args.seed), "epochs": str(args.epochs), "preprocessing": meta["preprocessing"],
+        "seed": str(args.seed), "split_seed": meta.get("seed", "1"), "epochs": str(args.epochs), "preprocessing": meta["preprocessing"],
         "trained_on": meta.get("trained_on", ""), "trainer": f"pytorch {torch.__version__} (scripts/train_torch.py)",
     }
     if len(nets) > 1:

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Images per step.") var batch = 32
     @Option(help: "Peak learning rate (default 2e-3; 3e-4 when fine-tuning with --init).") var learningRate: Float?
     @Option(help: "Share of patients held out for validation.") var validation = 0.1
-    @Option(help: "Random seed (data order, augmentation, initial weights).") var seed: UInt64 = 1
+    @Option(help: "Random seed (the patients' validation split, data order, augmentation, initial weights); --refit needs the training run's.") var seed: UInt64 = 1
     @Option(help: "Threads (each large layer is split between them; BLAS runs single-threaded).") var threads = 2
     @Option(help: "A name for the model.") var name = "steatoscope"
     @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
@@ -118,6 +118,10 @@ struct TrainCommand: ParsableCommand {
         if let refit {
             do {
                 let model = try SteatosisModel(path: refit, workers: 1)
+                // The validation split is drawn from the seed: another seed would fit on training patients.
+                if let trained = model.metadata["split_seed"] ?? model.metadata["seed"], trained != String(seed) {
+                    throw UserFacingError("\(refit) was trained on the split of --seed \(trained); refit with --seed \(trained), or its cut-offs would be fitted on images it was trained on")
+                }
                 let nets = model.trainingNetworks()
                 // A model trained with weighted gate classes has them divided out again (as after training here).
                 let weights = model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]

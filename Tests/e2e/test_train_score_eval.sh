@@ -12,6 +12,14 @@ out=$("$STEATO" train --data "$WORK/train" --out "$WORK/model.safetensors" --epo
 expect_eq "resume rc" "$rc" 0
 expect_contains "resumed" "$out" "resuming after epoch 1"
 expect_contains "second epoch" "$out" "epoch 2/2"
+# Refitting the cut-offs needs the training run's validation split, which the seed draws.
+out=$("$STEATO" train --data "$WORK/train" --validation 0.25 --seed 9 --refit "$WORK/model.safetensors" --out "$WORK/refit.safetensors" 2>&1); rc=$?
+expect_eq "refit on another split rc" "$rc" 1
+expect_contains "refit names the seed" "$out" "refit with --seed 1"
+check "no refitted file" test ! -e "$WORK/refit.safetensors"
+out=$("$STEATO" train --data "$WORK/train" --validation 0.25 --refit "$WORK/model.safetensors" --out "$WORK/refit.safetensors" 2>&1); rc=$?
+expect_eq "refit rc" "$rc" 0
+expect_contains "refit fits the rule" "$out" "score rule on"
 
 "$STEATO" import "$WORK/test" >/dev/null 2>&1
 export STEATO_MODEL="$WORK/model.safetensors"
