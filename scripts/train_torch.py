@@ -125,13 +125,16 @@ def heads(spec):
     return out
 
 
-def normalise(v, mask, depth, ranked=False):
-    """steato's NetworkInput.channels: (v − median) / max(q3 − q1, 0.02) inside the fan, 0 outside, or
-    with ranked=True (steato train --intensity rank) Φ⁻¹((rank + ½) / n) / 1.349 with ties at their
-    mean rank; then the depth channel."""
+def normalise(v, mask, depth, mode="median-spread"):
+    """steato's NetworkInput.channels: (v − median) / max(q3 − q1, 0.02) inside the fan, 0 outside; with
+    mode "rank" (steato train --intensity rank) Φ⁻¹((rank + ½) / n) / 1.349 with ties at their mean
+    rank instead, with "both" the two planes in that order; then the depth channel."""
     n, s, _ = v.shape
-    if ranked:
-        return torch.stack([rank_scores(v, mask), depth[:, :, None].expand(n, s, s)], 1)
+    d = depth[:, :, None].expand(n, s, s)
+    if mode == "rank":
+        return torch.stack([rank_scores(v, mask), d], 1)
+    if mode == "both":
+        return torch.cat([normalise(v, mask, depth)[:, :1], rank_scores(v, mask)[:, None], d[:, None]], 1)
     flat = torch.where(mask.view(n, -1), v.view(n, -1), torch.full_like(v.view(n, -1), float("nan")))
     count = mask.view(n, -1).sum(1)
     srt = torch.sort(torch.nan_to_num(flat, nan=float("inf")), dim=1).values
@@ -143,7 +146,6 @@ def normalise(v, mask, depth, ranked=False):
     spread = torch.clamp(upper - lower, min=0.02)
     x = torch.where(mask, (v - median[:, None, None]) / spread[:, None, None], torch.zeros_like(v))
     x = torch.where((count > 16)[:, None, None], x, torch.zeros_like(x))
-    d = depth[:, :, None].expand(n, s, s)
     return torch.stack([x, d], 1)
 
 
@@ -256,7 +258,9 @@ def train(args):
     a, meta = load_samples(args.samples)
     spec = json.loads(meta["architecture"])
     smoothing = float(meta.get("label_smoothing", "0.1"))
-    ranked = "intensity ranked per image" in meta.get("preprocessing", "")
+    preprocessing = meta.get("preprocessing", "")
+    ranked = "intensity ranked per image" in preprocessing
+    mode = ("both" if "intensity normalised per image" in preprocessing else "rank") if ranked else "median-spread"
     train_idx = np.flatnonzero(a["validation"] == 0)
     val_idx = np.flatnonzero(a["validation"] == 1)
     conditions, unknown = spec["conditions"], spec["conditions"] - 1
@@ -296,7 +300,7 @@ def train(args):
                 junk = torch.rand(len(idx), generator=g, device=device) < 0.08
                 for i in torch.nonzero(junk).flatten().tolist():
                     v[i] = scramble(v[i], g)
-                x = normalise(v, mask, depth, ranked)
+                x = normalise(v, mask, depth, mode)
                 liver = (~junk) & (content == 0)
                 view_target = torch.where(liver, view, torch.full_like(view, unknown))
                 random_view = torch.randint(0, conditions - 1, view.shape, generator=g, device=device)
@@ -313,7 +317,7 @@ def train(args):
                 running += loss.item()
             if rank == 0:
                 print(f"network {member + 1}/{args.ensemble} epoch {epoch + 1}/{args.epochs}: train loss {running / steps_per_epoch:.3f}"
-                      + validation_note(net, a, val_idx, spec, device, ranked), flush=True)
+                      + validation_note(net, a, val_idx, spec, device, mode), flush=True)
         nets.append(net)
     if rank == 0:
         write_model(nets, meta, args)
@@ -321,12 +325,12 @@ def train(args):
         dist.destroy_process_group()
 
 
-def validation_note(net, a, idx, spec, device, ranked):
+def validation_note(net, a, idx, spec, device, mode):
     """AUROC of the expected grade for ≥ mild on the validation liver images (a progress sign, not a result)."""
     idx = idx[a["content"][idx] == 0]
     if len(idx) == 0:
         return ""
-    scores = predict(net, a, idx, spec, device, ranked)
+    scores = predict(net, a, idx, spec, device, mode)
     truth = a["grade"][idx] >= 1
     if truth.all() or not truth.any():
         return ""
@@ -336,14 +340,14 @@ def validation_note(net, a, idx, spec, device, ranked):
 
 
 @torch.no_grad()
-def predict(net, a, idx, spec, device, ranked):
+def predict(net, a, idx, spec, device, mode):
     net.eval()
     out = []
     for start in range(0, len(idx), 256):
         j = idx[start:start + 256]
         v = torch.from_numpy(a["intensity"][j]).to(device).float() / 255
         mask = torch.from_numpy(a["mask"][j]).to(device).bool()
-        x = normalise(v, mask, torch.from_numpy(a["row_depth"][j]).to(device), ranked)
+        x = normalise(v, mask, torch.from_numpy(a["row_depth"][j]).to(device), mode)
         o = net(x, torch.from_numpy(a["view"][j]).to(device))[:, heads(spec)["ordinal"]]
         out.append(torch.sigmoid(o).sum(1).cpu().numpy())
     net.train()

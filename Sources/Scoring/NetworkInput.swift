@@ -22,10 +22,26 @@ public enum IntensityNormalisation: String, Sendable, CaseIterable {
     /// dynamic range, grey map) drops out, while the order of echogenicities (liver against kidney,
     /// shallow against deep) and the texture's layout stay.
     case rank = "intensity ranked per image"
+    /// Both, as two channels: ranks for what a grey map must not change (what is a liver), median
+    /// and spread for what ranks discard (the shape of the grey-level histogram).
+    case both = "intensity normalised per image, and ranked per image"
+
+    /// The intensity channels' names, as a model file's `preprocessing` lists them.
+    public var channelNames: [String] {
+        switch self {
+        case .medianSpread, .rank: return [rawValue]
+        case .both: return [Self.medianSpread.rawValue, Self.rank.rawValue]
+        }
+    }
+
+    /// Input channels of the network: the intensity channels and depth.
+    public var inputChannels: Int { channelNames.count + 1 }
 
     /// The normalisation a model file's `preprocessing` metadata names (files before it: median and spread).
     public init(preprocessing json: String?) {
-        self = (json ?? "").contains(Self.rank.rawValue) ? .rank : .medianSpread
+        let text = json ?? ""
+        let ranked = text.contains(Self.rank.rawValue), plain = text.contains(Self.medianSpread.rawValue)
+        self = ranked && plain ? .both : ranked ? .rank : .medianSpread
     }
 
     /// Short names for the command line.
@@ -33,6 +49,7 @@ public enum IntensityNormalisation: String, Sendable, CaseIterable {
         switch option {
         case "median-spread": self = .medianSpread
         case "rank": self = .rank
+        case "both": self = .both
         default: return nil
         }
     }
@@ -44,7 +61,6 @@ public enum IntensityNormalisation: String, Sendable, CaseIterable {
 /// (median 0, robust spread 1, so gain and dynamic range carry no information); and a second
 /// channel holding each row's depth in centimetres / 20.
 public struct NetworkInput: Sendable {
-    public static let channels = 2
     public let size: Int
     /// Fan intensities in [0, 1] before normalisation, 0 outside the fan (for augmentation).
     public var intensity: [Float]
@@ -87,29 +103,33 @@ public struct NetworkInput: Sendable {
         rowDepth = (0..<size).map { Float((Double($0) + 0.5) / Double(size) * windowCm / 20) }
     }
 
-    /// The two input channels, [2, size, size]: normalised intensity (0 outside the fan) and depth.
+    /// The input channels, [normalisation.inputChannels, size, size]: the normalised intensities (0
+    /// outside the fan; one plane, or two for `.both`) and depth.
     public func channels(intensity values: [Float]? = nil, normalisation: IntensityNormalisation = .medianSpread) -> [Float] {
         let v = values ?? intensity
         var inside: [Float] = []
         inside.reserveCapacity(v.count)
         for i in v.indices where mask[i] { inside.append(v[i]) }
-        var out = [Float](repeating: 0, count: 2 * size * size)
+        let plane = size * size, planes = normalisation.channelNames.count
+        var out = [Float](repeating: 0, count: (planes + 1) * plane)
         guard inside.count > 16 else { return out }
-        switch normalisation {
-        case .medianSpread:
+        if normalisation != .medianSpread {
+            // Ranked: the last intensity plane (ranks need the values unreordered, so before selection).
+            let ranked = Self.normalScores(inside)
+            let base = (planes - 1) * plane
+            var k = 0
+            for i in 0..<plane where mask[i] { out[base + i] = ranked[k]; k += 1 }
+        }
+        if normalisation != .rank {
             // The k-th smallest values, as in the sorted list (selection is enough).
             let n = inside.count
             let median = steato_select(&inside, n, n / 2)
             let upper = steato_select(&inside, n, n * 3 / 4)
             let lower = steato_select(&inside, n, n / 4)
             let spread = max(upper - lower, 0.02)
-            for i in 0..<(size * size) where mask[i] { out[i] = (v[i] - median) / spread }
-        case .rank:
-            let ranked = Self.normalScores(inside)
-            var k = 0
-            for i in 0..<(size * size) where mask[i] { out[i] = ranked[k]; k += 1 }
+            for i in 0..<plane where mask[i] { out[i] = (v[i] - median) / spread }
         }
-        for y in 0..<size { for x in 0..<size { out[size * size + y * size + x] = rowDepth[y] } }
+        for y in 0..<size { for x in 0..<size { out[planes * plane + y * size + x] = rowDepth[y] } }
         return out
     }
 

@@ -12,7 +12,8 @@ public enum Preprocessing {
 
     /// The settings a model file records, so the file says how its inputs were made.
     public static func description(for normalisation: IntensityNormalisation) -> String {
-        #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":[""# + normalisation.rawValue + #"","depth cm/20"]}"#
+        let names = (normalisation.channelNames + ["depth cm/20"]).map { "\"\($0)\"" }.joined(separator: ",")
+        return #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":["# + names + "]}"
     }
 
     /// The settings of models trained with the default normalisation.

@@ -9,7 +9,7 @@ import Foundation
 /// `validation.npy` uint8 [N] (1 for the validation patients), and `meta.json`.
 public enum SampleExport {
     public static func write(training: [TrainingSample], validation: [TrainingSample], to folder: String,
-                             metadata: [String: String]) throws {
+                             metadata: [String: String], normalisation: IntensityNormalisation = .medianSpread) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let all = training + validation
         let size = SteatosisNetwork.size
@@ -25,7 +25,7 @@ public enum SampleExport {
         }
         try save("validation", training.map { _ in 0 } + validation.map { _ in 1 }, dtype: "|u1", shape: [all.count])
         var meta = metadata
-        meta["architecture"] = SteatosisNetwork.spec.json()
+        meta["architecture"] = SteatosisNetwork.spec(for: normalisation).json()
         meta["samples"] = String(all.count)
         let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .prettyPrinted])
         try json.write(to: URL(fileURLWithPath: folder + "/meta.json"))

@@ -45,7 +45,8 @@ public final class SteatosisModel: @unchecked Sendable {
         let count = Int(file.metadata["ensemble"] ?? "1") ?? 0
         guard (1...16).contains(count) else { throw ModelFileError.badArchitecture(file: path, reason: "ensemble of \(count) networks") }
         let nets = try (0..<count).map { try ConvNet.load(file, path: path, prefix: Self.prefix($0, of: count)) }
-        guard let spec = nets.first?.spec, nets.allSatisfy({ $0.spec == spec }), spec.inputChannels == NetworkInput.channels,
+        let normalisation = IntensityNormalisation(preprocessing: file.metadata["preprocessing"])
+        guard let spec = nets.first?.spec, nets.allSatisfy({ $0.spec == spec }), spec.inputChannels == normalisation.inputChannels,
               spec.inputHeight == SteatosisNetwork.size, spec.conditions == SteatosisNetwork.views.count,
               let heads = HeadLayout(spec) else {
             throw ModelFileError.badArchitecture(file: path, reason: "not a steatosis network (inputs or heads differ)")
@@ -53,7 +54,7 @@ public final class SteatosisModel: @unchecked Sendable {
         self.path = path
         self.heads = heads
         metadata = file.metadata
-        normalisation = IntensityNormalisation(preprocessing: file.metadata["preprocessing"])
+        self.normalisation = normalisation
         name = file.metadata["name"] ?? (path as NSString).lastPathComponent
         sha256 = SHA256.hex(bytes)
         calibration = file.metadata["calibration"].flatMap(FatCalibration.init(json:)) ?? .gradeMidpoints

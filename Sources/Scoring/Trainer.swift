@@ -60,7 +60,7 @@ public final class Trainer {
 
     public init(options: TrainingOptions, net: ConvNet? = nil) {
         self.options = options
-        self.net = net ?? ConvNet(spec: SteatosisNetwork.spec, seed: options.seed)
+        self.net = net ?? ConvNet(spec: SteatosisNetwork.spec(for: options.normalisation), seed: options.seed)
         optimiser = AdamW(self.net.parameters.filter { !options.isFrozen($0.name) }, learningRate: options.learningRate,
                           weightDecay: options.weightDecay)
     }
@@ -146,7 +146,8 @@ public final class Trainer {
 
     func assemble(_ batch: [TrainingSample], rng: inout Xorshift) -> (Tensor, [Int], [Int], [Float], [Int], [Int]) {
         let n = batch.count, plane = size * size
-        var x = Tensor(zeros: [n, 2, size, size])
+        let channelCount = options.normalisation.inputChannels
+        var x = Tensor(zeros: [n, channelCount, size, size])
         var conditions: [Int] = [], grades: [Int] = [], weights: [Float] = [], views: [Int] = [], content: [Int] = []
         for (b, sample) in batch.enumerated() {
             let range = options.augmentationStrength
@@ -157,7 +158,7 @@ public final class Trainer {
             var input = NetworkInput.from(sample)
             input.mask = mask
             let channels = input.channels(intensity: v, normalisation: options.normalisation)
-            x.data.replaceSubrange((b * 2 * plane)..<((b + 1) * 2 * plane), with: channels)
+            x.data.replaceSubrange((b * channelCount * plane)..<((b + 1) * channelCount * plane), with: channels)
             // Scrambled images are too poor to score; non-liver scenes teach the gate and nothing else.
             let unknown = SteatosisNetwork.unknownView
             let liver = !junk && sample.content == 0

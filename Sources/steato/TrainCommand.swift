@@ -30,9 +30,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoints beside OUT.") var resume = false
     @Option(help: "Networks in the ensemble (their disagreement is part of each study's score_sd).") var ensemble = 1
     @Option(help: "Target smoothing for noisy report grades (ignored with --labels histology).") var labelSmoothing = 0.1
-    @Option(help: "The gate's loss weights for usable liver, not a liver and too poor, comma-separated (default 1,1,1).")
-    var gateWeights = "1,1,1"
-    @Option(help: "How intensities are normalised per image: median-spread (median 0, interquartile range 1; the default) or rank (normal scores of the ranks: any monotone grey map drops out). Fine-tuning keeps the starting model's.")
+    @Option(help: "The gate's loss weights for usable liver, not a liver and too poor, comma-separated (default 1,1,1); divided out of its probabilities before the threshold. With --refit: the weights to divide out (default the model's).")
+    var gateWeights: String?
+    @Option(help: "How intensities are normalised per image: median-spread (median 0, interquartile range 1; the default), rank (normal scores of the ranks: any monotone grey map drops out), or both (two channels). Fine-tuning keeps the starting model's.")
     var intensity: String?
     @Option(help: "Augmentation strength per image, drawn between MIN and MAX, e.g. 0.6,1.6 (default 1: the nominal ranges).")
     var augment = "1"
@@ -51,8 +51,8 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if out == nil && exportSamples == nil { throw ValidationError("give --out MODEL (or --export-samples FOLDER)") }
-        if parsedGateWeights == nil { throw ValidationError("--gate-weights \(gateWeights): give three positive numbers, e.g. 1,4,2.5") }
-        if let intensity, IntensityNormalisation(option: intensity) == nil { throw ValidationError("--intensity \(intensity): expected median-spread or rank") }
+        if let gateWeights, Self.gateWeights(from: gateWeights) == nil { throw ValidationError("--gate-weights \(gateWeights): give three positive numbers, e.g. 1,4,2.5") }
+        if let intensity, IntensityNormalisation(option: intensity) == nil { throw ValidationError("--intensity \(intensity): expected median-spread, rank or both") }
         if parsedAugment == nil { throw ValidationError("--augment \(augment): give one strength or MIN,MAX between 0 and 3, e.g. 0.6,1.6") }
     }
 
@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
         return low <= high ? low...high : nil
     }
 
-    var parsedGateWeights: [Float]? { Self.gateWeights(from: gateWeights) }
+    /// The gate's class weights: as given, else 1,1,1.
+    var parsedGateWeights: [Float] { gateWeights.flatMap(Self.gateWeights(from:)) ?? [1, 1, 1] }
 
     static func gateWeights(from text: String) -> [Float]? {
         let weights = text.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
@@ -110,7 +111,7 @@ struct TrainCommand: ParsableCommand {
             let meta = ["labels": labels.rawValue, "seed": String(seed), "preprocessing": Preprocessing.description(for: normalisation),
                         "label_smoothing": String(labels == .report ? labelSmoothing : 0),
                         "trained_on": folders.map { ($0 as NSString).lastPathComponent }.joined(separator: ",")]
-            do { try SampleExport.write(training: train, validation: check, to: exportSamples, metadata: meta) } catch { throw fail(error) }
+            do { try SampleExport.write(training: train, validation: check, to: exportSamples, metadata: meta, normalisation: normalisation) } catch { throw fail(error) }
             print("samples written to \(exportSamples)")
             return
         }
@@ -124,7 +125,9 @@ struct TrainCommand: ParsableCommand {
                 }
                 let nets = model.trainingNetworks()
                 // A model trained with weighted gate classes has them divided out again (as after training here).
-                let weights = model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]
+                // --gate-weights given here names the weights to divide out instead (1,1,1: none).
+                let weights = gateWeights.flatMap(Self.gateWeights(from:))
+                    ?? model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]
                 let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: model.normalisation, gateWeights: weights)
                 notes.forEach { print($0) }
                 var meta = model.metadata.merging(fitted) { $1 }
@@ -140,14 +143,14 @@ struct TrainCommand: ParsableCommand {
         options.learningRate = learningRate ?? (initModel == nil ? 2e-3 : 3e-4)
         if initModel != nil { options.frozenBlocks = freeze; options.patience = patience }
         options.labelSmoothing = labels == .report ? labelSmoothing : 0
-        options.gateClassWeights = parsedGateWeights!
+        options.gateClassWeights = parsedGateWeights
         options.augmentationStrength = parsedAugment!
         options.normalisation = normalisation
         let metadata = [
             "name": name, "labels": labels.rawValue, "seed": String(seed), "epochs": String(epochs),
             "trained_on": (folders.map { ($0 as NSString).lastPathComponent } + (fromDb ? ["case database"] : [])).joined(separator: ","),
             "training_images": String(train.count), "preprocessing": Preprocessing.description(for: normalisation),
-            "gate_class_weights": gateWeights, "augmentation_strength": augment,
+            "gate_class_weights": parsedGateWeights.map { String(format: "%g", $0) }.joined(separator: ","), "augmentation_strength": augment,
         ]
         let members = startNets.isEmpty ? ensemble : startNets.count
         let training = EnsembleTraining(options: options, members: members, checkpointBase: out)

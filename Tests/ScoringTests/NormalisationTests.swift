@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ModelCore
 @testable import Scoring
 
 /// Rank normalisation (`steato train --intensity rank`): normal scores of the ranks, the same under
@@ -49,5 +50,41 @@ import Testing
         #expect(IntensityNormalisation(preprocessing: nil) == .medianSpread)
         #expect(IntensityNormalisation(preprocessing: Preprocessing.description) == .medianSpread)
         #expect(IntensityNormalisation(option: "rank") == .rank && IntensityNormalisation(option: "ranks") == nil)
+        // Files written before the choice existed say exactly this.
+        #expect(Preprocessing.description ==
+                #"{"window_cm":16,"size":128,"assumed_depth_cm":15,"channels":["intensity normalised per image","depth cm/20"]}"#)
+    }
+
+    /// `.both`: the median-and-spread plane, then the ranked plane, then depth.
+    @Test func bothGivesTwoIntensityPlanes() {
+        let size = 16, plane = size * size
+        let values: [Float] = (0..<plane).map { Float(($0 * 37) % 101) / 100 }
+        var mask = Array(repeating: true, count: plane)
+        for i in 0..<size { mask[i] = false }
+        let input = NetworkInput(size: size, intensity: values, mask: mask, rowDepth: (0..<size).map { Float($0) / 20 })
+        let both = input.channels(normalisation: .both)
+        #expect(both.count == 3 * plane)
+        #expect(Array(both[0..<plane]) == Array(input.channels(normalisation: .medianSpread)[0..<plane]))
+        #expect(Array(both[plane..<(2 * plane)]) == Array(input.channels(normalisation: .rank)[0..<plane]))
+        #expect(Array(both[(2 * plane)...]) == Array(input.channels()[plane...]))
+    }
+
+    /// A model file of three input channels loads and scores when its preprocessing says `.both`,
+    /// and is refused as another architecture when it does not.
+    @Test func aTwoPlaneModelLoadsOnlyWithItsPreprocessing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("both-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let net = ConvNet(spec: SteatosisNetwork.spec(for: .both), seed: 3)
+        try SteatosisModel.save([net], path: folder + "/both.safetensors", metadata: ["preprocessing": Preprocessing.description(for: .both)])
+        let model = try SteatosisModel(path: folder + "/both.safetensors", workers: 1)
+        #expect(model.normalisation == .both)
+        let size = SteatosisNetwork.size
+        let input = NetworkInput(size: size, intensity: (0..<(size * size)).map { Float($0 % 97) / 97 },
+                                 mask: Array(repeating: true, count: size * size), rowDepth: (0..<size).map { Float($0) / 160 })
+        let predictions = model.score([input], views: [.subcostal])
+        #expect(predictions.count == 1 && abs(predictions[0].gate.reduce(0, +) - 1) < 1e-9)
+        try SteatosisModel.save([net], path: folder + "/mislabelled.safetensors", metadata: ["preprocessing": Preprocessing.description])
+        #expect(throws: (any Error).self) { try SteatosisModel(path: folder + "/mislabelled.safetensors", workers: 1) }
     }
 }
