@@ -20,6 +20,16 @@ check "no refitted file" test ! -e "$WORK/refit.safetensors"
 out=$("$STEATO" train --data "$WORK/train" --validation 0.25 --refit "$WORK/model.safetensors" --out "$WORK/refit.safetensors" 2>&1); rc=$?
 expect_eq "refit rc" "$rc" 0
 expect_contains "refit fits the rule" "$out" "score rule on"
+# Two intensity planes (median and spread, ranks): trained, recorded in the file, scored by it.
+out=$("$STEATO" train --data "$WORK/train" --out "$WORK/both.safetensors" --epochs 1 --batch 16 --validation 0.25 --intensity both 2>&1); rc=$?
+expect_eq "train both rc" "$rc" 0
+"$PY" - "$WORK/both.safetensors" <<'PY' || fail "both: preprocessing or architecture not recorded"
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+meta = json.loads(raw[8:8 + struct.unpack("<Q", raw[:8])[0]])["__metadata__"]
+assert "intensity ranked per image" in meta["preprocessing"] and "intensity normalised per image" in meta["preprocessing"], meta["preprocessing"]
+assert json.loads(meta["architecture"])["input_channels"] == 3, meta["architecture"]
+PY
 
 "$STEATO" import "$WORK/test" >/dev/null 2>&1
 export STEATO_MODEL="$WORK/model.safetensors"
@@ -31,6 +41,9 @@ for key in '"study_id"' '"patient_id"' '"score"' '"grade"' '"fat_pct"' '"views"'
   expect_contains "score JSON $key" "$first" "$key"
 done
 expect_eq "stored scores" "$(sql "SELECT COUNT(*) FROM studyScore")" 8
+out=$(STEATO_MODEL="$WORK/both.safetensors" "$STEATO" score --all --json); rc=$?
+expect_eq "score with both rc" "$rc" 0
+expect_eq "score with both lines" "$(wc -l <<<"$out")" 8
 expect_eq "status scored" "$(sql "SELECT COUNT(*) FROM study WHERE status = 'scored'")" 8
 out=$("$STEATO" adapt vega-p4); rc=$?
 expect_eq "adapt rc" "$rc" 0
