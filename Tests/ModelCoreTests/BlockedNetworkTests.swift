@@ -7,8 +7,8 @@ import Testing
 /// strided edges), every view's FiLM, the shipped width and four times it, and the shipped model file.
 @Suite struct BlockedNetworkTests {
     /// A network with trained-looking batch-norm statistics and non-zero FiLM, then folded.
-    static func foldedNet(stem: Int, widths: [(Int, Int)], height: Int, width: Int, seed: UInt64) -> ConvNet {
-        let spec = NetworkSpec(inputChannels: 2, inputHeight: height, inputWidth: width, conditions: 4, stem: stem,
+    static func foldedNet(stem: Int, widths: [(Int, Int)], height: Int, width: Int, seed: UInt64, inputs: Int = 2) -> ConvNet {
+        let spec = NetworkSpec(inputChannels: inputs, inputHeight: height, inputWidth: width, conditions: 4, stem: stem,
                                blocks: widths.map { .init(out: $0.0, stride: $0.1) }, dropout: 0.1,
                                heads: [.init(name: "ordinal", size: 3), .init(name: "view", size: 4), .init(name: "gate", size: 3)])
         let net = ConvNet(spec: spec, seed: seed)
@@ -17,7 +17,7 @@ import Testing
         }
         let context = ForwardContext(training: true)
         for step in 0..<3 {
-            let x = GradientCheck.random([4, 2, height, width], seed: seed &+ UInt64(step + 100), scale: 2)
+            let x = GradientCheck.random([4, inputs, height, width], seed: seed &+ UInt64(step + 100), scale: 2)
             _ = net.forward(x, conditions: [0, 1, 2, 3], context: context)
         }
         return net.folded()
@@ -25,7 +25,7 @@ import Testing
 
     static func compare(_ net: ConvNet, images: Int, seed: UInt64) -> Float {
         let spec = net.spec
-        let x = GradientCheck.random([images, 2, spec.inputHeight, spec.inputWidth], seed: seed, scale: 1.5)
+        let x = GradientCheck.random([images, spec.inputChannels, spec.inputHeight, spec.inputWidth], seed: seed, scale: 1.5)
         let conditions = (0..<images).map { $0 % spec.conditions }
         let reference = net.forward(x, conditions: conditions, context: ForwardContext(training: false))
         let engine = InferenceEngine(network: net, workers: 2)
@@ -39,6 +39,13 @@ import Testing
                                  height: size.0, width: size.1, seed: 21)
         let difference = Self.compare(net, images: 5, seed: 7)
         #expect(difference < 1e-4, "max |Δ| \(difference) at \(size)")
+    }
+
+    /// Two intensity planes and depth (`--intensity both`): the stem takes three input channels.
+    @Test func threeInputChannelsMatchTheReference() {
+        let net = Self.foldedNet(stem: 16, widths: [(24, 2), (24, 1), (48, 2)], height: 40, width: 36, seed: 13, inputs: 3)
+        let difference = Self.compare(net, images: 3, seed: 9)
+        #expect(difference < 1e-4, "max |Δ| \(difference)")
     }
 
     @Test func theShippedArchitectureAndFourTimesItsWidthMatch() {
