@@ -121,7 +121,7 @@ struct TrainCommand: ParsableCommand {
                 let model = try SteatosisModel(path: refit, workers: 1)
                 // The validation split is drawn from the seed: another seed would fit on training patients.
                 if let trained = model.metadata["split_seed"] ?? model.metadata["seed"], trained != String(seed) {
-                    throw UserFacingError("\(refit) was trained on the split of --seed \(trained); refit with --seed \(trained), or its cut-offs would be fitted on images it was trained on")
+                    throw UserFacingError("\(refit) was trained with --seed \(trained): refit with --seed \(trained), which draws the same validation patients (another seed would fit its cut-offs on images it was trained on)")
                 }
                 let nets = model.trainingNetworks()
                 // A model trained with weighted gate classes has them divided out again (as after training here).
