@@ -12,8 +12,9 @@ public enum FanSheet {
 
     /// An image file as preprocessing sees it: its imaging area and the network input (nil without a fan).
     public static func row(file bytes: [UInt8]) throws -> Row {
+        // The input as scoring prepares it (a DICOM file's declared spacing and regions included).
         let image = try ImageDecoder.decodeImagingArea(bytes)
-        return Row(image: image, input: Preprocessing.prepare(image))
+        return Row(image: image, input: try Preprocessing.prepare(file: bytes)[0])
     }
 
     /// The sheet as one PNG, `rowHeight` pixels a row.

@@ -75,6 +75,8 @@ public struct NetworkInput: Sendable {
     public var colouredShare: Float = 0
     /// The widest enclosed fluid pocket in the window, cm (`FluidCollection`).
     public var widestFluidPocketCm: Double = 0
+    /// The file declares a Doppler or M-mode display on the screen (`UltrasoundRegion.isDopplerOrMMode`).
+    public var declaresDopplerOrMMode = false
 
     /// How deep the fan reaches inside the window, in cm (at most the window's depth).
     public var fanDepthCm: Double {

@@ -54,6 +54,13 @@ public enum Preprocessing {
     /// 3 cm would have refused 8 for no more scenes caught.
     public static let fluidPocketCm = 3.5
 
+    /// Whether an image is refused as not a liver B-mode image by rule, whatever the network says:
+    /// a colour-Doppler box, a Doppler or M-mode display the file declares, or a fluid pocket wider
+    /// than any liver vessel.
+    public static func isNotLiverByRule(_ input: NetworkInput) -> Bool {
+        input.colouredShare > colourDopplerShare || input.declaresDopplerOrMMode || input.widestFluidPocketCm >= fluidPocketCm
+    }
+
     static func prepare(grey: [UInt8], coloured: [Bool], height: Int, fan: FanRegion, cmPerPixel declared: Double?) -> NetworkInput {
         var source = ScaleSource.declared
         var scale = declared
@@ -79,8 +86,13 @@ public enum Preprocessing {
     /// prepared. A frame without a fan is nil; a file that cannot be decoded throws.
     public static func prepare(file bytes: [UInt8], frames: [Int] = [0], cmPerPixel: Double? = nil) throws -> [NetworkInput?] {
         let (areas, reduction) = try ImageDecoder.decodeImagingAreasForAnalysis(bytes, frames: frames)
-        let spacing = (cmPerPixel ?? ImageDecoder.declaredSpacing(bytes)).map { $0 * Double(reduction) }
-        return areas.map { prepare($0, cmPerPixel: spacing) }
+        let regions = ImageDecoder.declaredRegions(bytes)
+        let spacing = (cmPerPixel ?? regions.bMode?.cmPerPixelY).map { $0 * Double(reduction) }
+        return areas.map { area in
+            var input = prepare(area, cmPerPixel: spacing)
+            input?.declaresDopplerOrMMode = regions.declaresDopplerOrMMode
+            return input
+        }
     }
 
     /// Many files' frames on all cores: each file decoded once (a cine's frames share one parse and
@@ -89,12 +101,15 @@ public enum Preprocessing {
     public static func prepare(files: [(bytes: [UInt8], frames: [Int], cmPerPixel: Double?)]) -> [[NetworkInput?]] {
         let decoded = ConcurrentSlots<[PixelImage]>(count: files.count)
         let spacing = ConcurrentSlots<Double>(count: files.count)
+        let dopplerOrMMode = ConcurrentSlots<Bool>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { f in
             // A large JPEG is decoded smaller (DCT scaling); a declared spacing then grows with it.
             let decodedAreas = try? ImageDecoder.decodeImagingAreasForAnalysis(files[f].bytes, frames: files[f].frames)
             if let decodedAreas { decoded.set(f, decodedAreas.images) }
             let reduction = Double(decodedAreas?.reduction ?? 1)
-            spacing.set(f, (files[f].cmPerPixel ?? ImageDecoder.declaredSpacing(files[f].bytes)).map { $0 * reduction })
+            let regions = ImageDecoder.declaredRegions(files[f].bytes)
+            spacing.set(f, (files[f].cmPerPixel ?? regions.bMode?.cmPerPixelY).map { $0 * reduction })
+            dopplerOrMMode.set(f, regions.declaresDopplerOrMMode)
         }
         let jobs = files.indices.flatMap { f in files[f].frames.indices.map { (file: f, frame: $0) } }
         let prepared = ConcurrentSlots<NetworkInput>(count: jobs.count)
@@ -111,7 +126,10 @@ public enum Preprocessing {
         @Sendable func run(_ j: Int, reusing earlier: FanRegion?) {
             guard let image = decoded[jobs[j].file]?[jobs[j].frame] else { return }
             let (input, fan) = prepare(image, cmPerPixel: spacing[jobs[j].file], reusing: earlier)
-            if let input { prepared.set(j, input) }
+            if var input {
+                input.declaresDopplerOrMMode = dopplerOrMMode[jobs[j].file] ?? false
+                prepared.set(j, input)
+            }
             if let fan { fans.set(j, fan) }
         }
         let detectAfresh = leaders

@@ -148,8 +148,7 @@ public final class SteatosisModel: @unchecked Sendable {
             }
         }
         if rule.gatePriorWeights != nil { predictions = predictions.map { $0.dividingGate(by: rule.gatePriorWeights) } }
-        for i in inputs.indices where inputs[i].colouredShare > Preprocessing.colourDopplerShare
-            || inputs[i].widestFluidPocketCm >= Preprocessing.fluidPocketCm { predictions[i].forcedRefusal = .notLiver }
+        for i in inputs.indices where Preprocessing.isNotLiverByRule(inputs[i]) { predictions[i].forcedRefusal = .notLiver }
         return predictions
     }
 }

@@ -63,10 +63,23 @@ public struct UltrasoundRegion: Sendable, Codable, Equatable {
     public var cmPerPixelX: Double?
     public var cmPerPixelY: Double?
 
+    public init(minX: Int, minY: Int, maxX: Int, maxY: Int, spatialFormat: Int, dataType: Int, cmPerPixelX: Double? = nil, cmPerPixelY: Double? = nil) {
+        self.minX = minX; self.minY = minY; self.maxX = maxX; self.maxY = maxY
+        self.spatialFormat = spatialFormat; self.dataType = dataType; self.cmPerPixelX = cmPerPixelX; self.cmPerPixelY = cmPerPixelY
+    }
+
     public var isTissue2D: Bool { spatialFormat == 1 && (dataType == 1 || dataType == 0) }
+
+    /// A Doppler or M-mode display (PS3.3 C.8.5.5.1.1–2): an M-mode (spatial format 2) or spectral
+    /// (3) sweep, a colour-flow box (data type 2) or a spectral Doppler or its traces (3–8). An ECG
+    /// trace (data type 10) is not one: some abdominal presets show it.
+    public var isDopplerOrMMode: Bool { spatialFormat == 2 || spatialFormat == 3 || (2...8).contains(dataType) }
 }
 
 extension Array where Element == UltrasoundRegion {
+    /// Whether the screen holds a Doppler or M-mode display beside or over the B-mode image.
+    public var declaresDopplerOrMMode: Bool { contains(where: \.isDopplerOrMMode) }
+
     /// The first 2D tissue region, preferring one with physical spacing.
     public var bMode: UltrasoundRegion? {
         first { $0.isTissue2D && $0.cmPerPixelY != nil } ?? first { $0.isTissue2D }

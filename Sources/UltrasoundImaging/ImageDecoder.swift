@@ -49,8 +49,14 @@ public enum ImageDecoder {
     /// Centimetres per pixel (depth direction) the file declares: a DICOM file's B-mode region's
     /// physical spacing; nil for JPEG and PNG (a screenshot's scale is on its screen, if anywhere).
     public static func declaredSpacing(_ bytes: [UInt8]) -> Double? {
-        guard ImageFormat.sniff(bytes) == .dicom, let metadata = try? DicomFile.metadata(headerBytes: bytes) else { return nil }
-        return metadata.bModeRegion?.cmPerPixelY
+        declaredRegions(bytes).bMode?.cmPerPixelY
+    }
+
+    /// The ultrasound regions a DICOM file declares (its Sequence of Ultrasound Regions); none for
+    /// JPEG and PNG, or when the header cannot be read.
+    public static func declaredRegions(_ bytes: [UInt8]) -> [UltrasoundRegion] {
+        guard ImageFormat.sniff(bytes) == .dicom, let metadata = try? DicomFile.metadata(headerBytes: bytes) else { return [] }
+        return metadata.regions
     }
 
     /// The imaging areas as analysis needs them: a large JPEG (a video grabber's 1920×1080, say) decoded

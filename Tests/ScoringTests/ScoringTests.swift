@@ -267,6 +267,28 @@ import UltrasoundImaging
         #expect(doppler.colouredShare > Preprocessing.colourDopplerShare)
         #expect(plain.colouredShare < Preprocessing.colourDopplerShare / 4)
     }
+
+    @Test func aDeclaredDopplerDisplayIsRefusedAnECGTraceIsNot() throws {
+        // One sample liver image on a DICOM screen above a strip the file declares as a PW spectral
+        // Doppler sweep, or as an ECG trace (scripts/make_region_fixtures.py).
+        let duplexFile = try bytes("Tests/Fixtures/dicom/regions/duplex.dcm"), ecgFile = try bytes("Tests/Fixtures/dicom/regions/bmode-ecg.dcm")
+        let duplex = try #require(try Preprocessing.prepare(file: duplexFile)[0])
+        let ecg = try #require(try Preprocessing.prepare(file: ecgFile)[0])
+        #expect(duplex.scale == .declared && ecg.scale == .declared)
+        #expect(duplex.declaresDopplerOrMMode && Preprocessing.isNotLiverByRule(duplex))
+        #expect(!ecg.declaresDopplerOrMMode && !Preprocessing.isNotLiverByRule(ecg))
+        // The many-files path scoring takes says the same.
+        let batch = Preprocessing.prepare(files: [(duplexFile, [0], nil), (ecgFile, [0], nil)])
+        #expect(batch[0][0]?.declaresDopplerOrMMode == true && batch[1][0]?.declaresDopplerOrMMode == false)
+        // The standard's codes: M-mode and spectral formats, colour flow and Doppler data types are
+        // Doppler or M-mode displays; tissue, an ECG trace and a grey bar are not.
+        func region(_ format: Int, _ type: Int) -> UltrasoundRegion {
+            UltrasoundRegion(minX: 0, minY: 0, maxX: 9, maxY: 9, spatialFormat: format, dataType: type)
+        }
+        let doppler = [region(2, 1), region(3, 4), region(1, 2), region(4, 5), region(3, 8)].map(\.isDopplerOrMMode)
+        let other = [region(1, 1), region(4, 10), region(0, 13), region(1, 0)].map(\.isDopplerOrMMode)
+        #expect(doppler == [true, true, true, true, true] && other == [false, false, false, false])
+    }
 }
 
 @Suite struct AugmentationTests {
