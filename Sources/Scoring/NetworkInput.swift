@@ -77,6 +77,9 @@ public struct NetworkInput: Sendable {
     public var widestFluidPocketCm: Double = 0
     /// The file declares a Doppler or M-mode display on the screen (`UltrasoundRegion.isDopplerOrMMode`).
     public var declaresDopplerOrMMode = false
+    /// The share of the fan clipped white, and of its upper half left black (`Exposure`).
+    public var clippedWhiteShare = 0.0
+    public var blackNearFieldShare = 0.0
 
     /// How deep the fan reaches inside the window, in cm (at most the window's depth).
     public var fanDepthCm: Double {

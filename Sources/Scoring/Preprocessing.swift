@@ -78,6 +78,7 @@ public enum Preprocessing {
         for y in fan.y0..<fan.y1 { for x in fan.x0..<fan.x1 where coloured[y * fan.width + x] { colour += 1 } }
         input.colouredShare = Float(colour) / Float(max(1, (fan.x1 - fan.x0) * (fan.y1 - fan.y0)))
         input.widestFluidPocketCm = FluidCollection.widestPocketCm(input, windowCm: windowCm)
+        (input.clippedWhiteShare, input.blackNearFieldShare) = Exposure.measure(input)
         return input
     }
 

@@ -22,9 +22,10 @@ struct FanCommand: ParsableCommand {
                 let row = try FanSheet.row(file: [UInt8](data))
                 if let input = row.input {
                     // What the refusal rules read, so a surprising refusal can be explained.
-                    print(String(format: "%@: fan %.1f cm deep (scale %@), widest fluid pocket %.1f cm, colour %.1f %%%@",
+                    print(String(format: "%@: fan %.1f cm deep (scale %@), widest fluid pocket %.1f cm, colour %.1f %%, clipped white %.1f %%, near field black %.1f %%%@",
                                  path, input.fanDepthCm, input.scale.rawValue, input.widestFluidPocketCm,
-                                 Double(input.colouredShare) * 100, input.declaresDopplerOrMMode ? ", declares a Doppler or M-mode display" : ""))
+                                 Double(input.colouredShare) * 100, input.clippedWhiteShare * 100, input.blackNearFieldShare * 100,
+                                 input.declaresDopplerOrMMode ? ", declares a Doppler or M-mode display" : ""))
                 } else { printError("\(path): no imaging fan found") }
                 rows.append(row)
             } catch { printError("\(path): \(error)"); failures += 1 }
