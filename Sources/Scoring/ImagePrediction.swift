@@ -103,7 +103,7 @@ public struct ImagePrediction: Sendable, Equatable {
     public var gate: [Double]
     /// Each ensemble member's expected grade (one value for a single network).
     public var memberScores: [Double]
-    /// A refusal decided before the network (a colour-Doppler box, a wide fluid pocket); it overrides the gate.
+    /// A refusal decided by rule (a colour-Doppler box, a wide fluid pocket, the gain far off); it overrides the gate.
     public var forcedRefusal: Refusal?
 
     /// One network's output row.

@@ -149,6 +149,10 @@ public final class SteatosisModel: @unchecked Sendable {
         }
         if rule.gatePriorWeights != nil { predictions = predictions.map { $0.dividingGate(by: rule.gatePriorWeights) } }
         for i in inputs.indices where Preprocessing.isNotLiverByRule(inputs[i]) { predictions[i].forcedRefusal = .notLiver }
+        // An exposure the gate let through is still too poor; one it refused keeps the gate's reason.
+        for i in inputs.indices where predictions[i].refusal(rule) == nil && Preprocessing.isTooPoorByRule(inputs[i]) {
+            predictions[i].forcedRefusal = .poorQuality
+        }
         return predictions
     }
 }

@@ -1,4 +1,7 @@
+import Foundation
+import Phantom
 import Testing
+import UltrasoundImaging
 @testable import Scoring
 
 /// The shares of the fan clipped white and of its near field left black, on inputs made by hand.
@@ -37,5 +40,26 @@ import Testing
     @Test func noFanMeasuresNothing() {
         let e = Exposure.measure(input(1, rows: 0..<0))
         #expect(e.clippedWhite == 0 && e.blackNearField == 0)
+    }
+}
+
+/// The rule on a simulated liver frame: as drawn it is readable; with its grey levels pushed up four
+/// times (the gain about 12 dB up on an already bright preset) most of it clips, and the shipped
+/// model does not score it.
+@Suite struct ExposureRuleTests {
+    @Test func aWashedOutLiverIsNotScored() throws {
+        let exam = Exam(patient: SimulatedPatient(index: 1, fatPercent: 10, seed: 2), profile: .meridian, date: "2025-01-01", seed: 4)
+        let plain = try #require(Preprocessing.prepare(exam.frame(view: .subcostal, index: 0).image))
+        #expect(!Preprocessing.isTooPoorByRule(plain))
+        var washed = plain
+        washed.intensity = plain.intensity.map { min(1, $0 * 4) }
+        (washed.clippedWhiteShare, washed.blackNearFieldShare) = Exposure.measure(washed)
+        #expect(Preprocessing.isTooPoorByRule(washed), "clipped white \(washed.clippedWhiteShare)")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = try SteatosisModel(path: root.appendingPathComponent("Models/steatoscope-default.safetensors").path, workers: 1)
+        let p = model.score([washed], views: [.subcostal])[0]
+        // Refused: by the rule as too poor, unless the gate had refused it already (its reason then stands).
+        #expect(p.refusal(model.rule) != nil)
+        #expect(p.forcedRefusal == .poorQuality || (p.forcedRefusal == nil && p.quality < model.rule.gateThreshold))
     }
 }
