@@ -9,7 +9,7 @@ import UltrasoundImaging
 public enum ScannerCalibrationFit {
     public struct Check: Sendable {
         public var studies: Int
-        /// Mean difference (score − reference grade) and 95 % limits of agreement, before and after
+        /// Mean difference (reported score − reference grade) and 95 % limits of agreement, before and after
         /// calibration, each study scored by a map fitted without it.
         public var before: (bias: Double, limits: Double)
         public var after: (bias: Double, limits: Double)
@@ -43,7 +43,7 @@ public enum ScannerCalibrationFit {
             // A fold fits on four fifths of the studies, fewer than the stored map needs: its own floor.
             let c = ScoreCalibration.fit(scores: train.map { scores[$0] }, grades: train.map { grades[$0] }, fat: train.map { fat[$0] },
                                          minimum: 8)
-            for i in test { after[i] = c?.apply(scores[i]) ?? scores[i] }
+            for i in test { after[i] = c?.apply(scores[i]) ?? model.rule.onGradeScale(scores[i]) }
         }
         func agreement(_ values: [Double]) -> (Double, Double) {
             let d = zip(values, grades).map { $0 - Double($1) }
@@ -52,6 +52,8 @@ public enum ScannerCalibrationFit {
             return (mean, 1.96 * sd)
         }
         try store.saveCalibration(scanner: scanner, modelSha256: model.sha256, json: calibration.json, studies: scores.count)
-        return Check(studies: scores.count, before: agreement(scores), after: agreement(after), calibration: calibration)
+        // Before: the scores as reported without a scanner map, on the model's grade scale.
+        return Check(studies: scores.count, before: agreement(scores.map(model.rule.onGradeScale)), after: agreement(after),
+                     calibration: calibration)
     }
 }

@@ -24,8 +24,11 @@ public enum StudyReportContent {
         c.score = s.score; c.scoreSd = s.scoreSd; c.fatPct = s.fatPct
         c.grade = s.grade.flatMap { Grade(rawValue: $0)?.name }
         c.flags = s.flags
-        if let model, model.sha256 == s.modelSha256, let score = s.score, let sd = s.scoreSd {
-            let low = model.calibration.fatPercent(score: max(0, score - sd)), high = model.calibration.fatPercent(score: min(3, score + sd))
+        // The fat calibration reads expected grades: the reported score (on the model's grade scale) is
+        // taken back to one. A scanner's own map is not inverted here, so its studies show no range.
+        if let model, model.sha256 == s.modelSha256, let score = s.score, let sd = s.scoreSd, !s.flags.contains("scanner-calibrated") {
+            let fat = { (reported: Double) in model.calibration.fatPercent(score: model.rule.expectedGrade(onGradeScale: reported)) }
+            let low = fat(max(0, score - sd)), high = fat(min(3, score + sd))
             c.fatRange = min(low, high)...max(low, high)
         }
         c.views = d.viewScores.sorted { $0.view.rawValue < $1.view.rawValue }.map {

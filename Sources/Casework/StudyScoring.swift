@@ -81,8 +81,9 @@ public enum StudyScoring {
         // The scanner's own calibration, when `steato calibrate` has fitted one for this model.
         let calibration = try detail.study.scanner.flatMap { try store.calibration(scanner: $0, modelSha256: model.sha256) }
             .flatMap(ScoreCalibration.init(json:))
-        if let calibration { result = result.calibrated(by: calibration, modelFat: model.calibration) }
-        let imageScore = { (raw: Double) in calibration?.apply(raw) ?? raw }
+        // Else the model's own grade scale (its validated cut-offs at the halfway points).
+        result = calibration.map { result.calibrated(by: $0, modelFat: model.calibration) } ?? result.onGradeScale(model.rule)
+        let imageScore = { (raw: Double) in calibration?.apply(raw) ?? model.rule.onGradeScale(raw) }
         let imageGrade = { (raw: Double) in calibration.map { ScoreRule.standard.grade($0.apply(raw)) } ?? model.rule.grade(raw) }
         if inputs.contains(where: { $0.scale == .assumed }) { result.flags.append("no-scale") }
         // One pass in stored order: a scored image carries its prediction; one without a fan (a blank

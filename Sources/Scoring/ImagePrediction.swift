@@ -60,6 +60,31 @@ public struct ScoreRule: Codable, Sendable, Equatable {
         Grade(rawValue: gradeCutoffs.filter { score >= $0 }.count) ?? .healthy
     }
 
+    /// The network's expected grade put on the grade scale: piecewise linear through 0 ↦ 0, each
+    /// validated cut-off k ↦ k − ½, and 3 ↦ 3, so a reported score rounds to its grade (a score under
+    /// 0.5 reads healthy) whatever cut-offs validation chose. Monotone, so rankings and AUROCs do not
+    /// change; the identity for the standard cut-offs. Needed because an expected grade learnt from
+    /// noisy report grades is pulled towards the middle: a fat-free liver's sits near 0.7, not 0.
+    public func onGradeScale(_ score: Double) -> Double { Self.interpolate(score, through: gradeScaleKnots) }
+
+    /// The expected grade a score on the grade scale came from (the inverse of `onGradeScale`), for
+    /// what is fitted on expected grades, such as the fat calibration.
+    public func expectedGrade(onGradeScale score: Double) -> Double {
+        Self.interpolate(score, through: gradeScaleKnots.map { ($0.1, $0.0) })
+    }
+
+    private var gradeScaleKnots: [(Double, Double)] {
+        [(0, 0), (gradeCutoffs[0], 0.5), (gradeCutoffs[1], 1.5), (gradeCutoffs[2], 2.5), (max(3, gradeCutoffs[2] + 0.1), 3)]
+    }
+
+    private static func interpolate(_ x: Double, through knots: [(Double, Double)]) -> Double {
+        guard x > knots[0].0 else { return knots[0].1 }
+        for (a, b) in zip(knots, knots.dropFirst()) where x < b.0 {
+            return a.1 + (x - a.0) / (b.0 - a.0) * (b.1 - a.1)
+        }
+        return knots.last!.1
+    }
+
     public init?(json: String) {
         guard let rule = try? JSONDecoder().decode(ScoreRule.self, from: Data(json.utf8)), rule.gradeCutoffs.count == 3,
               zip(rule.gradeCutoffs, rule.gradeCutoffs.dropFirst()).allSatisfy({ $0 < $1 }),

@@ -40,22 +40,33 @@ extension StudyResult {
     /// stretched as the map stretches there, grades by the scale's own halfway points, fat % from the
     /// scanner's map when it has one (else the model's, on the raw score).
     public func calibrated(by calibration: ScoreCalibration, modelFat: FatCalibration) -> StudyResult {
+        var out = mapped(calibration.apply)
+        if let raw = score { out.fatPercent = (calibration.fat ?? modelFat).fatPercent(score: raw) }
+        out.flags.append("scanner-calibrated")
+        return out
+    }
+
+    /// The result on the grade scale of the model's rule (`ScoreRule.onGradeScale`): the grades and
+    /// fat % stay as they are (the map sends each cut-off to its halfway point), the scores move.
+    public func onGradeScale(_ rule: ScoreRule) -> StudyResult { mapped(rule.onGradeScale) }
+
+    /// View and study scores through a monotone map, their spread stretched as the map stretches
+    /// there, grades by the mapped scale's halfway points.
+    func mapped(_ map: (Double) -> Double) -> StudyResult {
         var out = self
-        func slope(_ s: Double) -> Double { (calibration.apply(s + 0.1) - calibration.apply(s - 0.1)) / 0.2 }
+        func slope(_ s: Double) -> Double { (map(s + 0.1) - map(max(0, s - 0.1))) / (s + 0.1 - max(0, s - 0.1)) }
         out.views = views.map { v in
             var m = v
-            m.score = calibration.apply(v.score)
+            m.score = map(v.score)
             m.sd = v.sd.map { $0 * slope(v.score) }
             m.grade = ScoreRule.standard.grade(m.score)
             return m
         }
         if let raw = score {
-            out.score = calibration.apply(raw)
+            out.score = map(raw)
             out.scoreSd = scoreSd.map { $0 * slope(raw) }
             out.grade = ScoreRule.standard.grade(out.score!)
-            out.fatPercent = (calibration.fat ?? modelFat).fatPercent(score: raw)
         }
-        out.flags.append("scanner-calibrated")
         return out
     }
 }

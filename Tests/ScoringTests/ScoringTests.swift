@@ -108,6 +108,31 @@ import UltrasoundImaging
         #expect(fitted.gateThreshold == 0.5)
     }
 
+    @Test func theGradeScaleSendsEachCutoffToItsHalfwayPoint() {
+        let rule = ScoreRule(gradeCutoffs: [1.08, 1.42, 2.10])
+        // Worked by hand: 0.54 is half way to the first cut-off; 1.25 half way between the first two.
+        let mapped = [0, 0.54, 1.08, 1.25, 1.42, 2.10, 2.55, 3].map(rule.onGradeScale)
+        let expected = [0, 0.25, 0.5, 1.0, 1.5, 2.5, 2.75, 3]
+        #expect(zip(mapped, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(mapped)")
+        #expect(expected.indices.allSatisfy { abs(rule.expectedGrade(onGradeScale: expected[$0]) - [0, 0.54, 1.08, 1.25, 1.42, 2.10, 2.55, 3][$0]) < 1e-12 })
+        // Rounding the mapped score gives the rule's grade; the map is increasing; standard cut-offs map to themselves.
+        let grid = stride(from: 0.0, through: 3.0, by: 0.005).map { $0 }
+        #expect(grid.allSatisfy { ScoreRule.standard.grade(rule.onGradeScale($0)) == rule.grade($0) })
+        #expect(zip(grid, grid.dropFirst()).allSatisfy { rule.onGradeScale($0) < rule.onGradeScale($1) })
+        #expect(grid.allSatisfy { abs(ScoreRule.standard.onGradeScale($0) - $0) < 1e-12 })
+        // A last cut-off at or above 3 still maps into [2.5, 3].
+        let high = ScoreRule(gradeCutoffs: [1, 2, 3.2])
+        #expect(high.onGradeScale(3.2) == 2.5 && high.onGradeScale(3.5) == 3)
+        // A study result keeps its grades and fat %, its scores and spread move with the map.
+        func image(_ score: Float) -> ImagePrediction { ImagePrediction(logits: [score, score - 3, score - 6, 5, 0, 0, 0, 3, 0, 0]) }
+        let r = StudyResult.aggregate([image(0), image(0.4), image(-0.2)], views: [.rightIntercostal, .rightIntercostal, .rightIntercostal],
+                                      calibration: .gradeMidpoints, rule: rule)
+        let g = r.onGradeScale(rule)
+        #expect(g.grade == r.grade && g.fatPercent == r.fatPercent && g.views.map(\.grade) == r.views.map(\.grade))
+        #expect(abs(g.score! - rule.onGradeScale(r.score!)) < 1e-12 && g.score! < r.score!)
+        #expect(!g.flags.contains("scanner-calibrated"))
+    }
+
     @Test func anEnsembleAveragesItsMembersAndKeepsTheirScores() {
         let a = ImagePrediction(logits: [2, 0, -2, 3, 0, 0, 0, 3, 0, 0]), b = ImagePrediction(logits: [0, -1, -3, 3, 0, 0, 0, 3, 0, 0])
         let mean = ImagePrediction(averaging: [a, b])
