@@ -45,7 +45,7 @@ public enum StudyResultInstances {
         study.accession = d.study.accession; study.studyId = d.study.studyKey; study.description = d.study.description
         var measurements: [DicomResultWriter.Measurement] = []
         if let score = s.score {
-            measurements.append(.init(code: "STEATO-SCORE", meaning: "Steatosis score (expected grade 0-3)", value: score, unit: "{score}", unitMeaning: "score"))
+            measurements.append(.init(code: "STEATO-SCORE", meaning: "Steatosis score (grade scale 0-3)", value: score, unit: "{score}", unitMeaning: "score"))
         }
         if let sd = s.scoreSd {
             measurements.append(.init(code: "STEATO-SCORE-SD", meaning: "Steatosis score standard deviation", value: sd, unit: "{score}", unitMeaning: "score"))

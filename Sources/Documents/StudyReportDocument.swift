@@ -74,7 +74,7 @@ public enum StudyReportDocument {
             page.text(c.refusals ?? "No image in this study could be scored.", x: left + 12, y: y + 50, size: 10, colour: .warning)
         }
         y += 62 + 8
-        page.text("Score 0–3 is the expected grade (0 healthy, 1 mild, 2 moderate, 3 severe); ± one standard deviation between images and networks.",
+        page.text("Score 0–3 on the grade scale (below 0.5 healthy, below 1.5 mild, below 2.5 moderate, else severe); ± one standard deviation between images and networks.",
                   x: left, y: y + 8, size: 7.5, colour: .grey)
         y += 26
         if !c.flags.isEmpty {

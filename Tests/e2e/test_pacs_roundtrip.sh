@@ -81,7 +81,7 @@ expect_eq "the SR is in the study" "$sr" "1"
 expect_eq "the PDF is in the study" "$pdf" "1"
 tree=$(dsrdump "$WORK/sr.dcm" 2>/dev/null) || fail "dsrdump cannot read the SR"
 expect_contains "SR: TID 1500 root" "$tree" '"Imaging Measurement Report"'
-expect_contains "SR: the score" "$tree" '"Steatosis score (expected grade 0-3)")="'
+expect_contains "SR: the score" "$tree" '"Steatosis score (grade scale 0-3)")="'
 expect_contains "SR: the fat estimate" "$tree" '"Estimated liver fat fraction")="'
 expect_contains "SR: a coded grade" "$tree" '"Steatosis grade")=('
 scored=$(sql "SELECT COUNT(*) FROM image i JOIN imageScore s ON s.imageId = i.id JOIN study t ON t.id = i.studyId WHERE t.accession = 'ACC901' AND s.score IS NOT NULL")
