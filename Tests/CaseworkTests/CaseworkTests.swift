@@ -194,4 +194,13 @@ import UltrasoundImaging
         let s = try Scratch()
         #expect(throws: StudyEvaluation.TooFewStudies.self) { try StudyEvaluation(store: s.store, reference: .histology) }
     }
+
+    /// `steato fan` shows the input scoring would prepare: a DICOM file's declared spacing and regions count.
+    @Test func theFanSheetPreparesAFileAsScoringDoes() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.root + "/Tests/Fixtures/dicom/regions/duplex.dcm")))
+        let row = try FanSheet.row(file: bytes)
+        let input = try #require(row.input)
+        #expect(input.scale == .declared && input.declaresDopplerOrMMode)
+        #expect(row.image.height == 480)   // the declared B-mode region, without the Doppler strip below it
+    }
 }
