@@ -84,7 +84,8 @@ public enum StudyScoring {
         // Else the model's own grade scale (its validated cut-offs at the halfway points).
         result = calibration.map { result.calibrated(by: $0, modelFat: model.calibration) } ?? result.onGradeScale(model.rule)
         let imageScore = { (raw: Double) in calibration?.apply(raw) ?? model.rule.onGradeScale(raw) }
-        let imageGrade = { (raw: Double) in calibration.map { ScoreRule.standard.grade($0.apply(raw)) } ?? model.rule.grade(raw) }
+        // Either scale puts the grade boundaries at the halfway points, as for views and the study.
+        let imageGrade = { (raw: Double) in ScoreRule.standard.grade(imageScore(raw)) }
         if inputs.contains(where: { $0.scale == .assumed }) { result.flags.append("no-scale") }
         // One pass in stored order: a scored image carries its prediction; one without a fan (a blank
         // or frozen screen, a non-image) is refused as too poor to read.

@@ -126,8 +126,8 @@ struct TrainCommand: ParsableCommand {
                 let nets = model.trainingNetworks()
                 // A model trained with weighted gate classes has them divided out again (as after training here).
                 // --gate-weights given here names the weights to divide out instead (1,1,1: none).
-                let weights = gateWeights.flatMap(Self.gateWeights(from:))
-                    ?? model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]
+                let weights = gateWeights != nil ? parsedGateWeights
+                    : model.metadata["gate_class_weights"].flatMap(Self.gateWeights(from:)) ?? [1, 1, 1]
                 let (fitted, notes) = EnsembleTraining.fitted(nets, validation: check, normalisation: model.normalisation, gateWeights: weights)
                 notes.forEach { print($0) }
                 var meta = model.metadata.merging(fitted) { $1 }
