@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging"]),
         .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "ModelCore", "UltrasoundImaging", "Phantom"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "ModelCore", "UltrasoundImaging", "Phantom", "CKernels"]),
         .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),
         .testTarget(name: "WorkstationTests", dependencies: ["Workstation", "CaseStore", "TerminalGraphics", "UltrasoundImaging", "DicomNetwork",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,4 +1,5 @@
 #include "imaging_kernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__) && defined(__clang__)
 #include "multiversion.h"
@@ -81,46 +82,82 @@ MULTIVERSION void steato_erode(const bool *in, long w, long h, long r, bool *scr
 MULTIVERSION void steato_expand_mask(const bool *small, long sw, long sh, const bool *coloured, long w, bool *mask, long box[4]) {
     long x0 = w, y0 = 2 * sh, x1 = 0, y1 = 0;
     for (long y = 0; y < 2 * sh; y++) {
-        const bool *source = small + (y / 2) * sw;
-        long first = -1, last = -1;
-        for (long x = 0; x < 2 * sw; x++) {
-            bool on = source[x / 2] && !coloured[y * w + x];
-            mask[y * w + x] = on;
-            if (on) { if (first < 0) first = x; last = x; }
+        const uint8_t *source = (const uint8_t *)(small + (y / 2) * sw);
+        const uint8_t *colour = (const uint8_t *)(coloured + y * w);
+        uint8_t *out = (uint8_t *)(mask + y * w);
+        // The half-resolution row's extent first: rows outside the fan (most of a screen) end here.
+        long first = 0, last = sw - 1;
+        while (first < sw && !source[first]) first++;
+        if (first == sw) continue;
+        while (!source[last]) last--;
+        // Each half-resolution cell covers two pixels; both bytes at once, so clang vectorises it.
+        for (long x = first; x <= last; x++) {
+            out[2 * x] = source[x] & !colour[2 * x];
+            out[2 * x + 1] = source[x] & !colour[2 * x + 1];
         }
-        if (first >= 0) {
-            if (first < x0) x0 = first;
-            if (last + 1 > x1) x1 = last + 1;
-            if (y < y0) y0 = y;
-            y1 = y + 1;
-        }
+        long a = 2 * first, b = 2 * last + 1;
+        while (a <= b && !out[a]) a++;
+        if (a > b) continue;
+        while (!out[b]) b--;
+        if (a < x0) x0 = a;
+        if (b + 1 > x1) x1 = b + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
     }
     box[0] = x0; box[1] = y0; box[2] = x1; box[3] = y1;
 }
 
+// Each output row first sums its source rows column by column (a contiguous, vectorised pass), then
+// each cell adds its columns: the same integer sums as adding every cell's pixels one by one, at a
+// fraction of the cost (about 3.5 source pixels a cell each way, which left the inner loops too short).
 MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long h, long x0, long y0, long x1, long y1,
                           long size, float *intensity, bool *cell_inside) {
     long bw = x1 - x0, bh = y1 - y0;
+    long cx0 = x0 < 0 ? 0 : x0, cx1 = x1 > w ? w : x1;   /* the box's columns inside the image */
+    long span = cx1 > cx0 ? cx1 - cx0 : 0;
+    int32_t *column_sum = malloc(sizeof(int32_t) * (size_t)(span + 1));
+    int32_t *column_inside = malloc(sizeof(int32_t) * (size_t)(span + 1));
     for (long oy = 0; oy < size; oy++) {
         long sy0 = y0 + oy * bh / size, sy1 = y0 + (oy + 1) * bh / size;
         if (sy1 < sy0 + 1) sy1 = sy0 + 1;
+        for (long k = 0; k < span; k++) { column_sum[k] = 0; column_inside[k] = 0; }
+        for (long sy = sy0 < 0 ? 0 : sy0; sy < sy1 && sy < h; sy++) {   /* rows beyond the image: outside the fan */
+            const uint8_t *g = grey + sy * w + cx0;
+            const bool *m = mask + sy * w + cx0;
+            for (long k = 0; k < span; k++) {
+                int32_t on = m[k];
+                column_sum[k] += on * g[k];
+                column_inside[k] += on;
+            }
+        }
         for (long ox = 0; ox < size; ox++) {
             long sx0 = x0 + ox * bw / size, sx1 = x0 + (ox + 1) * bw / size;
             if (sx1 < sx0 + 1) sx1 = sx0 + 1;
-            long sum = 0, inside = 0, total = (sy1 - sy0) * (sx1 - sx0);
-            for (long sy = sy0; sy < sy1; sy++) {
-                if (sy < 0 || sy >= h) continue;   /* beyond the image: outside the fan */
-                for (long sx = sx0; sx < sx1; sx++) {
-                    if (sx < 0 || sx >= w) continue;
-                    long i = sy * w + sx;
-                    long m = mask[i];
-                    sum += m * grey[i];
-                    inside += m;
-                }
-            }
+            long total = (sy1 - sy0) * (sx1 - sx0), sum = 0, inside = 0;
+            long from = sx0 < cx0 ? cx0 : sx0, to = sx1 > cx1 ? cx1 : sx1;
+            for (long sx = from; sx < to; sx++) { sum += column_sum[sx - cx0]; inside += column_inside[sx - cx0]; }
             bool in = inside * 2 > total;
             intensity[oy * size + ox] = in ? (float)sum / (float)inside / 255 : 0;
             cell_inside[oy * size + ox] = in;
+        }
+    }
+    free(column_sum);
+    free(column_inside);
+}
+
+void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out) {
+    for (long y = 0; y < n; y++) {
+        for (long x = 0; x < n; x++) {
+            if (!mask[y * n + x]) { out[y * n + x] = 0; continue; }
+            float sum = 0, k = 0;
+            long ya = y - r < 0 ? 0 : y - r, yb = y + r > n - 1 ? n - 1 : y + r;
+            long xa = x - r < 0 ? 0 : x - r, xb = x + r > n - 1 ? n - 1 : x + r;
+            for (long yy = ya; yy <= yb; yy++) {
+                for (long xx = xa; xx <= xb; xx++) {
+                    if (mask[yy * n + xx]) { sum += values[yy * n + xx]; k += 1; }
+                }
+            }
+            out[y * n + x] = sum / k;
         }
     }
 }

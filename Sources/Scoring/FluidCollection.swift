@@ -65,15 +65,8 @@ public enum FluidCollection {
 
     /// The mean of the fan's cells in a (2r+1)² box round each cell (cells outside the fan left out).
     static func maskedMean(_ input: NetworkInput, radius r: Int) -> [Float] {
-        let n = input.size
-        var out = [Float](repeating: 0, count: n * n)
-        for y in 0..<n { for x in 0..<n where input.mask[y * n + x] {
-            var sum: Float = 0, k: Float = 0
-            for yy in max(0, y - r)...min(n - 1, y + r) { for xx in max(0, x - r)...min(n - 1, x + r) where input.mask[yy * n + xx] {
-                sum += input.intensity[yy * n + xx]; k += 1
-            } }
-            out[y * n + x] = sum / k
-        } }
+        var out = [Float](repeating: 0, count: input.size * input.size)
+        steato_masked_mean(input.intensity, input.mask, input.size, r, &out)
         return out
     }
 

@@ -18,10 +18,13 @@ public enum DepthScale {
         let top = max(0, fan.y0 - 4), bottom = height
         guard bottom - top > 40 else { return nil }
         // Every column beside the fan: scales sit anywhere from the screen's edge to the fan's.
-        let columns = Array(0..<max(0, fan.x0 - 1)) + Array(min(width, fan.x1 + 1)..<width)
+        // A scale column needs five pixels brighter than 110 (one a tick); counted for every column in
+        // one pass down the rows, which settles most columns (dark ones) without a strided walk.
+        let brightCounts = brightPixelsPerColumn(grey: grey, width: width, from: top, to: bottom)
+        let columns = (Array(0..<max(0, fan.x0 - 1)) + Array(min(width, fan.x1 + 1)..<width)).filter { brightCounts[$0] >= 5 }
         var best: (x: Int, ticks: Int, pitch: Double, centres: [Double])?
         for x in columns {
-            let centres = tickCentres(grey: grey, width: width, x: x, from: top, to: bottom, atLeast: 5)
+            let centres = tickCentres(grey: grey, width: width, x: x, from: top, to: bottom)
             // A scale runs down most of the fan; a block of text lines does not.
             guard centres.count >= 5, let (found, regular) = pitch(centres), regular >= 4,
                   Double(regular) * found >= 0.5 * Double(fan.y1 - fan.y0), regular > (best?.ticks ?? 0) else { continue }
@@ -53,14 +56,24 @@ public enum DepthScale {
         return nil
     }
 
-    /// Centres of short bright runs down column x: brighter than 110 and than the column's typical
-    /// level by 60, at most 6 pixels tall. None when fewer than `atLeast` pixels are brighter than 110
-    /// (each run needs one), which settles most columns beside a fan, dark ones, in one cheap pass.
-    static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int, atLeast: Int = 0) -> [Double] {
+    /// How many pixels of each column, between rows `top` and `bottom`, are brighter than 110.
+    static func brightPixelsPerColumn(grey: [UInt8], width: Int, from top: Int, to bottom: Int) -> [Int32] {
+        var counts = [Int32](repeating: 0, count: width)
         grey.withUnsafeBufferPointer { g in
-            var bright = 0
-            for y in top..<bottom where g[y * width + x] > 110 { bright += 1 }
-            guard bright >= atLeast else { return [] }
+            counts.withUnsafeMutableBufferPointer { c in
+                for y in top..<bottom {
+                    let row = g.baseAddress! + y * width
+                    for x in 0..<width { c[x] &+= row[x] > 110 ? 1 : 0 }
+                }
+            }
+        }
+        return counts
+    }
+
+    /// Centres of short bright runs down column x: brighter than 110 and than the column's typical
+    /// level by 60, at most 6 pixels tall.
+    static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int) -> [Double] {
+        grey.withUnsafeBufferPointer { g in
             // The column's median by counting its 256 grey levels (it runs for every column beside the fan).
             var counts = [Int](repeating: 0, count: 256)
             for y in top..<bottom { counts[Int(g[y * width + x])] += 1 }

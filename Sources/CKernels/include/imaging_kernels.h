@@ -21,7 +21,7 @@ void steato_erode(const bool *in, long w, long h, long r, bool *scratch, bool *o
 
 /// A half-resolution mask [sh, sw] back at full resolution (width w, rows 0..<2·sh, columns 0..<2·sw),
 /// without coloured pixels. Writes the bounding box x0, y0, x1, y1 (exclusive ends) of what is set;
-/// x1 ≤ x0 when nothing is.
+/// x1 ≤ x0 when nothing is. `mask` must come zeroed: rows outside the fan are not written.
 void steato_expand_mask(const bool *small, long sw, long sh, const bool *coloured, long w, bool *mask, long box[4]);
 
 /// Area-average of the box [x0, x1) × [y0, y1) of `grey` (w × h) over `mask` into size×size cells:
@@ -31,6 +31,10 @@ void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long h,
                           long size, float *intensity, bool *cell_inside);
 
 /// The k-th smallest of values[0..<n] (0-based); reorders `values`.
+/// The mean of the masked cells of an n×n grid in a (2r+1)² box round each masked cell (0 elsewhere),
+/// added row by row in the box as a plain loop would (so the same floats).
+void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out);
+
 float steato_select(float *values, long n, long k);
 
 /// Serve allocations up to 64 MB from the heap rather than fresh mappings: image-sized buffers come and
