@@ -59,9 +59,12 @@ extension CaseStore {
                 .order(Column("id")).fetchAll(db)
             let imageIds = images.compactMap(\.id)
             let rois = try ROI.filter(imageIds.contains(Column("imageId"))).order(Column("imageId"), Column("kind")).fetchAll(db)
+            // Only each image's latest score, off the (imageId, scoredAt) index: a study scored again
+            // after every model change keeps all its runs, and decoding them all grew with each one.
             var imageScores: [Int64: ImageScore] = [:]
-            for score in try ImageScore.filter(imageIds.contains(Column("imageId"))).order(Column("scoredAt"), Column("id")).fetchAll(db) {
-                imageScores[score.imageId] = score
+            let latest = try db.cachedStatement(sql: "SELECT * FROM imageScore WHERE imageId = ? ORDER BY scoredAt DESC, id DESC LIMIT 1")
+            for id in imageIds {
+                if let score = try ImageScore.fetchOne(latest, arguments: [id]) { imageScores[id] = score }
             }
             let studyScore = try StudyScore.filter(Column("studyId") == studyId)
                 .order(Column("scoredAt").desc, Column("id").desc).fetchOne(db)

@@ -1,3 +1,4 @@
+import Foundation
 import CaseStore
 import Scoring
 import UltrasoundImaging
@@ -13,10 +14,16 @@ public enum StoredImages {
             if indices[record.sha256] == nil { order.append(record.sha256) }
             indices[record.sha256, default: []].append(i)
         }
+        // Read and checked against their SHA-256 on all cores (hashing is a good part of the work).
+        let loaded = ConcurrentSlots<Result<[UInt8], Error>>(count: order.count)
+        let images = store.images, names = order
+        DispatchQueue.concurrentPerform(iterations: names.count) { k in
+            loaded.set(k, Result { try images.load(sha256: names[k]) })
+        }
         // A manifest's pixel spacing travels with the record; a DICOM file declares its own.
-        let files = try order.map { sha in
-            let first = records[indices[sha]![0]]
-            return (bytes: try store.images.load(sha256: sha), frames: indices[sha]!.map { records[$0].frameNumber },
+        let files = try order.indices.map { k in
+            let sha = order[k], first = records[indices[sha]![0]]
+            return (bytes: try loaded[k]!.get(), frames: indices[sha]!.map { records[$0].frameNumber },
                     cmPerPixel: first.pixelSpacingMm.map { $0 / 10 })
         }
         var inputs = [NetworkInput?](repeating: nil, count: records.count)

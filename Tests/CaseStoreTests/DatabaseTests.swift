@@ -64,4 +64,32 @@ import Testing
         }
         #expect(try store.read { db in try AuditEntry.fetchCount(db) } == 1)
     }
+
+    /// A study scored again and again (each model change rescoring it) shows each image's latest
+    /// score, including one refused in the latest run (runs saved within one millisecond tie on time).
+    @Test func aRescoredStudyShowsEachImagesLatestScore() throws {
+        let scratch = Scratch()
+        scratch.image("in/P1/S1/a.png", seed: 1)
+        scratch.image("in/P1/S1/b.png", seed: 2)
+        let store = try scratch.openStore()
+        _ = ImportRun(store, [scratch.root + "/in"])
+        let studyId = try #require(try store.studyIds(unscoredOnly: false).first)
+        let images = try store.detail(studyId: studyId).images.map { $0.id! }
+        for run in 0..<3 {
+            let last = run == 2
+            try store.save(ScoringRun(
+                studyId: studyId, modelName: "m\(run)", modelSha256: String(repeating: "\(run)", count: 64), software: "test",
+                images: images.enumerated().map { k, id in
+                    let refused = last && k == 1
+                    return ScoringRun.Image(imageId: id, score: refused ? nil : Double(run) + 0.1 * Double(k), grade: refused ? nil : run,
+                                            probabilities: [1, 0, 0, 0], quality: 1, suggestedView: .subcostal,
+                                            refused: refused ? .poorQuality : nil)
+                },
+                views: [], score: Double(run), scoreSd: nil, grade: run, fatPercent: nil, flags: []))
+        }
+        let detail = try store.detail(studyId: studyId)
+        #expect(detail.imageScores[images[0]]?.score == 2.0 && detail.imageScores[images[0]]?.modelName == "m2")
+        #expect(detail.imageScores[images[1]]?.score == nil && detail.imageScores[images[1]]?.refused == .poorQuality)
+        #expect(try store.read { db in try ImageScore.fetchCount(db) } == 6)
+    }
 }
