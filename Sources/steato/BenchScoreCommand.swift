@@ -13,6 +13,8 @@ struct BenchScoreCommand: ParsableCommand {
     @Option(help: "A folder with a study's images (default: the first study of SampleStudies).") var study: String?
     @Option(help: "Model file (default: $STEATO_MODEL, else the shipped model, else a random benchmark network).") var model: String?
     @Option(help: "Timed repetitions; medians are reported.") var iterations = 20
+    @Flag(inversion: .prefixedNo, help: "Also time each stage on one core (--no-breakdown: only the network and the end-to-end path, for a profiler).")
+    var breakdown = true
 
     func run() throws {
         let folder = NSTemporaryDirectory() + "steato-bench-score-\(getpid())"
@@ -50,7 +52,10 @@ struct BenchScoreCommand: ParsableCommand {
         let endToEnd = try time { _ = try StudyScoring.score(studyId: studyId, store: store, model: scorer) }
         // The end-to-end path's own preprocessing: the study's files read and prepared on both cores.
         let prepared = try time { _ = try StoredImages.prepare(stages.records, store: store) }
-        if ProcessInfo.processInfo.environment["E2E_ONLY"] != nil { return }
+        if !breakdown {
+            print(String(format: "network alone %.2f ms, end to end %.2f ms: %.2f×", network, endToEnd, endToEnd / network))
+            return
+        }
         // Where the end-to-end time goes, one core, per study of these images.
         let decode = try time { _ = try stages.decode() }
         let pixels = try stages.decode()
