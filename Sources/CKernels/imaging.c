@@ -117,6 +117,13 @@ MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, lo
     long span = cx1 > cx0 ? cx1 - cx0 : 0;
     int32_t *column_sum = malloc(sizeof(int32_t) * (size_t)(span + 1));
     int32_t *column_inside = malloc(sizeof(int32_t) * (size_t)(span + 1));
+    // Every output row has the same cells across: their column ranges once (two divisions a cell).
+    long *column_from = malloc(sizeof(long) * (size_t)size), *column_to = malloc(sizeof(long) * (size_t)size);
+    for (long ox = 0; ox < size; ox++) {
+        column_from[ox] = x0 + ox * bw / size;
+        column_to[ox] = x0 + (ox + 1) * bw / size;
+        if (column_to[ox] < column_from[ox] + 1) column_to[ox] = column_from[ox] + 1;
+    }
     for (long oy = 0; oy < size; oy++) {
         long sy0 = y0 + oy * bh / size, sy1 = y0 + (oy + 1) * bh / size;
         if (sy1 < sy0 + 1) sy1 = sy0 + 1;
@@ -131,8 +138,7 @@ MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, lo
             }
         }
         for (long ox = 0; ox < size; ox++) {
-            long sx0 = x0 + ox * bw / size, sx1 = x0 + (ox + 1) * bw / size;
-            if (sx1 < sx0 + 1) sx1 = sx0 + 1;
+            long sx0 = column_from[ox], sx1 = column_to[ox];
             long total = (sy1 - sy0) * (sx1 - sx0), sum = 0, inside = 0;
             long from = sx0 < cx0 ? cx0 : sx0, to = sx1 > cx1 ? cx1 : sx1;
             for (long sx = from; sx < to; sx++) { sum += column_sum[sx - cx0]; inside += column_inside[sx - cx0]; }
@@ -143,23 +149,42 @@ MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, lo
     }
     free(column_sum);
     free(column_inside);
+    free(column_from);
+    free(column_to);
 }
 
+// Cells outside the grid or the mask add 0 (and 0 to the count), which leaves a sum of non-negative
+// values exactly as it was; so every cell adds its box row by row, left to right, as the plain loop
+// does, while the loop runs across cells and vectorises.
 void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out) {
+    long p = n + 2 * r;
+    float *masked = calloc((size_t)(p * p), sizeof(float)), *ones = calloc((size_t)(p * p), sizeof(float));
+    float *sum = malloc(sizeof(float) * (size_t)n), *count = malloc(sizeof(float) * (size_t)n);
     for (long y = 0; y < n; y++) {
         for (long x = 0; x < n; x++) {
-            if (!mask[y * n + x]) { out[y * n + x] = 0; continue; }
-            float sum = 0, k = 0;
-            long ya = y - r < 0 ? 0 : y - r, yb = y + r > n - 1 ? n - 1 : y + r;
-            long xa = x - r < 0 ? 0 : x - r, xb = x + r > n - 1 ? n - 1 : x + r;
-            for (long yy = ya; yy <= yb; yy++) {
-                for (long xx = xa; xx <= xb; xx++) {
-                    if (mask[yy * n + xx]) { sum += values[yy * n + xx]; k += 1; }
-                }
-            }
-            out[y * n + x] = sum / k;
+            bool on = mask[y * n + x];
+            masked[(y + r) * p + x + r] = on ? values[y * n + x] : 0;
+            ones[(y + r) * p + x + r] = on ? 1 : 0;
         }
     }
+    for (long y = 0; y < n; y++) {
+        for (long x = 0; x < n; x++) { sum[x] = 0; count[x] = 0; }
+        for (long dy = 0; dy <= 2 * r; dy++) {
+            for (long dx = 0; dx <= 2 * r; dx++) {
+                const float *v = masked + (y + dy) * p + dx, *o = ones + (y + dy) * p + dx;
+                for (long x = 0; x < n; x++) { sum[x] += v[x]; count[x] += o[x]; }
+            }
+        }
+        for (long x = 0; x < n; x++) out[y * n + x] = mask[y * n + x] ? sum[x] / count[x] : 0;
+    }
+    free(masked); free(ones); free(sum); free(count);
+}
+
+/// How many of `values[0..<n]` are true.
+long steato_count_true(const bool *values, long n) {
+    long count = 0;
+    for (long i = 0; i < n; i++) count += values[i];
+    return count;
 }
 
 float steato_select(float *v, long n, long k) {

@@ -12,7 +12,7 @@ public struct FanRegion: Sendable {
     public let mask: [Bool]
     /// Bounding box of the fan: x0..<x1, y0..<y1.
     public let x0: Int, y0: Int, x1: Int, y1: Int
-    public var area: Int { mask.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    public var area: Int { steato_count_true(mask, mask.count) }
     /// The fan's shape at half resolution, before any overlay is cut out (what another image of the
     /// same acquisition geometry can reuse), and the pixels that check that it fits.
     let shape: FanShape?
@@ -62,28 +62,29 @@ public enum FanDetector {
         // Tissue is brighter than the background and textured (speckle); flat bands such as a header bar are not.
         let blurred = boxBlur(small, width: sw, height: sh, radius: 3)
         let squares = boxBlur(small.map { $0 * $0 }, width: sw, height: sh, radius: 3)
-        var content = [Bool](repeating: false, count: sw * sh)
-        for i in content.indices {
-            let variance = squares[i] - blurred[i] * blurred[i]
-            // Burned-in text is bright strokes on the background: its spread is far larger than its
-            // level above the background, where speckle's is smaller (so text never joins the fan).
-            let level = blurred[i] - background
-            content[i] = level > 8 && variance > 6 && variance < level * level && !smallColour[i]
-        }
+        // Burned-in text is bright strokes on the background: its spread is far larger than its level
+        // above the background, where speckle's is smaller (so text never joins the fan). Dim speckle
+        // (a far field darkened by attenuation or a low TGC slider) is fan too: `weak` is anything still
+        // textured and a little above the background, which the region may grow into below. The screen
+        // around the fan is flat, so growth stops at its edge; text beside it is not connected.
+        var content = [Bool](repeating: false, count: sw * sh), weak = content
+        blurred.withUnsafeBufferPointer { blurred in squares.withUnsafeBufferPointer { squares in
+            smallColour.withUnsafeBufferPointer { colour in
+                content.withUnsafeMutableBufferPointer { content in weak.withUnsafeMutableBufferPointer { weak in
+                    for i in 0..<(sw * sh) where !colour[i] {
+                        let variance = squares[i] - blurred[i] * blurred[i], level = blurred[i] - background
+                        content[i] = level > 8 && variance > 6 && variance < level * level
+                        weak[i] = level > 3 && variance > 4 && variance < (level + 12) * (level + 12)
+                    }
+                } }
+            }
+        } }
         guard var region = fanComponents(content, width: sw, height: sh) else { return nil }
-        // Dim speckle (a far field darkened by attenuation or a low TGC slider) is fan too: grow the
-        // region into anything still textured and a little above the background. The screen around
-        // the fan is flat, so growth stops at its edge; text beside it is not connected.
-        var weak = [Bool](repeating: false, count: sw * sh)
-        for i in weak.indices {
-            let variance = squares[i] - blurred[i] * blurred[i], level = blurred[i] - background
-            weak[i] = level > 3 && variance > 4 && variance < (level + 12) * (level + 12) && !smallColour[i]
-        }
         // Only downward from the region's top and within its width: a header bar above the fan is
         // dim and textured too (its text), and must never join it.
         var top = sh, left = sw, right = 0
-        for i in region.indices where region[i] { top = min(top, i / sw); left = min(left, i % sw); right = max(right, i % sw) }
-        for i in weak.indices where i / sw < top || i % sw < left || i % sw > right { weak[i] = false }
+        for y in 0..<sh { for x in 0..<sw where region[y * sw + x] { top = min(top, y); left = min(left, x); right = max(right, x) } }
+        for y in 0..<sh { for x in 0..<sw where y < top || x < left || x > right { weak[y * sw + x] = false } }
         region = grow(region, into: weak, width: sw, height: sh)
         let eroded = erode(convexFill(region, width: sw, height: sh), width: sw, height: sh, radius: 2)
         // Back to full resolution, excluding coloured pixels.
@@ -176,11 +177,16 @@ public enum FanDetector {
     static func grow(_ region: [Bool], into allowed: [Bool], width w: Int, height h: Int) -> [Bool] {
         var out = region
         var stack = region.indices.filter { region[$0] }
-        while let i = stack.popLast() {
-            let x = i % w, y = i / w
-            for (j, ok) in [(i - 1, x > 0), (i + 1, x < w - 1), (i - w, y > 0), (i + w, y < h - 1)] where ok && !out[j] && allowed[j] {
-                out[j] = true
-                stack.append(j)
+        out.withUnsafeMutableBufferPointer { out in
+            allowed.withUnsafeBufferPointer { allowed in
+                func visit(_ j: Int) { if !out[j] && allowed[j] { out[j] = true; stack.append(j) } }
+                while let i = stack.popLast() {
+                    let x = i % w, y = i / w
+                    if x > 0 { visit(i - 1) }
+                    if x < w - 1 { visit(i + 1) }
+                    if y > 0 { visit(i - w) }
+                    if y < h - 1 { visit(i + w) }
+                }
             }
         }
         return out

@@ -35,6 +35,9 @@ void steato_area_resample(const uint8_t *grey, const bool *mask, long w, long h,
 /// added row by row in the box as a plain loop would (so the same floats).
 void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out);
 
+/// How many of `values[0..<n]` are true.
+long steato_count_true(const bool *values, long n);
+
 float steato_select(float *values, long n, long k);
 
 /// Serve allocations up to 64 MB from the heap rather than fresh mappings: image-sized buffers come and
