@@ -15,49 +15,81 @@
 
 static inline __attribute__((always_inline)) float blocked_silu(float v) { return v / (1.0f + fast_exp(-v)); }
 
+// One output pixel of the stem (the eight outputs of one block), its taps checked against the image's
+// edge where they may cross it.
+static inline __attribute__((always_inline)) void stem_pixel(const float *in, long cin, long h, long w, const float *wb,
+                                                            const float *b, float *o, long oy, long ox) {
+    float acc[LANES];
+    for (int l = 0; l < LANES; l++) acc[l] = b[l];
+    if (oy * 2 - 1 >= 0 && oy * 2 + 1 < h && ox * 2 - 1 >= 0 && ox * 2 + 1 < w) {
+        for (long c = 0; c < cin; c++) {
+            const float *src = in + (c * h + oy * 2 - 1) * w + ox * 2 - 1;
+            const float *wc = wb + c * 9 * LANES;
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) {
+                    const float v = src[ky * w + kx];
+                    for (int l = 0; l < LANES; l++) acc[l] += v * wc[(ky * 3 + kx) * LANES + l];
+                }
+        }
+    } else {
+        for (long c = 0; c < cin; c++) {
+            const float *plane = in + c * h * w;
+            for (int ky = 0; ky < 3; ky++) {
+                long iy = oy * 2 - 1 + ky;
+                if (iy < 0 || iy >= h) continue;
+                for (int kx = 0; kx < 3; kx++) {
+                    long ix = ox * 2 - 1 + kx;
+                    if (ix < 0 || ix >= w) continue;
+                    const float v = plane[iy * w + ix];
+                    const float *wv = wb + ((c * 3 + ky) * 3 + kx) * LANES;
+                    for (int l = 0; l < LANES; l++) acc[l] += v * wv[l];
+                }
+            }
+        }
+    }
+    for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
+}
+
+// Stem pixels computed side by side: one pixel's taps form a chain of dependent multiply-adds that
+// leaves the FMA units waiting on their latency; this many independent chains keep them busy.
+#define STEM_PIXELS 8
+
 MULTIVERSION
 void steato_nchwc_stem(const float *in, long cin, long h, long w, const float *weight, const float *bias, long cout,
                        float *out, long ho, long wo) {
     for (long ob = 0; ob < cout / LANES; ob++) {
         const float *wb = weight + ob * cin * 9 * LANES;
+        const float *b = bias + ob * LANES;
         float *dst = out + ob * ho * wo * LANES;
         for (long oy = 0; oy < ho; oy++) {
-            const int rows_inside = oy * 2 - 1 >= 0 && oy * 2 + 1 < h;
-            for (long ox = 0; ox < wo; ox++) {
-                float acc[LANES];
-                for (int l = 0; l < LANES; l++) acc[l] = bias[ob * LANES + l];
-                if (rows_inside && ox * 2 - 1 >= 0 && ox * 2 + 1 < w) {
-                    // Every tap inside the image: no bounds checks.
+            long ox = 0;
+            if (oy * 2 - 1 >= 0 && oy * 2 + 1 < h) {
+                // Column 0 reads column -1 of the image; from column 1 on, runs of pixels whose taps
+                // are all inside. Each pixel adds its taps in stem_pixel's order: the same results.
+                stem_pixel(in, cin, h, w, wb, b, dst + (oy * wo) * LANES, oy, 0);
+                for (ox = 1; ox + STEM_PIXELS <= wo && (ox + STEM_PIXELS - 1) * 2 + 1 < w; ox += STEM_PIXELS) {
+                    float acc[STEM_PIXELS][LANES];
+                    for (int p = 0; p < STEM_PIXELS; p++)
+                        for (int l = 0; l < LANES; l++) acc[p][l] = b[l];
                     for (long c = 0; c < cin; c++) {
                         const float *src = in + (c * h + oy * 2 - 1) * w + ox * 2 - 1;
                         const float *wc = wb + c * 9 * LANES;
                         for (int ky = 0; ky < 3; ky++)
                             for (int kx = 0; kx < 3; kx++) {
-                                const float v = src[ky * w + kx];
-                                for (int l = 0; l < LANES; l++) acc[l] += v * wc[(ky * 3 + kx) * LANES + l];
+                                const float *tap = wc + (ky * 3 + kx) * LANES;
+                                for (int p = 0; p < STEM_PIXELS; p++) {
+                                    const float v = src[ky * w + kx + 2 * p];
+                                    for (int l = 0; l < LANES; l++) acc[p][l] += v * tap[l];
+                                }
                             }
                     }
-                    float *o = dst + (oy * wo + ox) * LANES;
-                    for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
-                    continue;
-                }
-                for (long c = 0; c < cin; c++) {
-                    const float *plane = in + c * h * w;
-                    for (int ky = 0; ky < 3; ky++) {
-                        long iy = oy * 2 - 1 + ky;
-                        if (iy < 0 || iy >= h) continue;
-                        for (int kx = 0; kx < 3; kx++) {
-                            long ix = ox * 2 - 1 + kx;
-                            if (ix < 0 || ix >= w) continue;
-                            const float v = plane[iy * w + ix];
-                            const float *wv = wb + ((c * 3 + ky) * 3 + kx) * LANES;
-                            for (int l = 0; l < LANES; l++) acc[l] += v * wv[l];
-                        }
+                    for (int p = 0; p < STEM_PIXELS; p++) {
+                        float *o = dst + (oy * wo + ox + p) * LANES;
+                        for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[p][l]);
                     }
                 }
-                float *o = dst + (oy * wo + ox) * LANES;
-                for (int l = 0; l < LANES; l++) o[l] = blocked_silu(acc[l]);
             }
+            for (; ox < wo; ox++) stem_pixel(in, cin, h, w, wb, b, dst + (oy * wo + ox) * LANES, oy, ox);
         }
     }
 }

@@ -156,7 +156,7 @@ MULTIVERSION void steato_area_resample(const uint8_t *grey, const bool *mask, lo
 // Cells outside the grid or the mask add 0 (and 0 to the count), which leaves a sum of non-negative
 // values exactly as it was; so every cell adds its box row by row, left to right, as the plain loop
 // does, while the loop runs across cells and vectorises.
-void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out) {
+MULTIVERSION void steato_masked_mean(const float *values, const bool *mask, long n, long r, float *out) {
     long p = n + 2 * r;
     float *masked = calloc((size_t)(p * p), sizeof(float)), *ones = calloc((size_t)(p * p), sizeof(float));
     float *sum = malloc(sizeof(float) * (size_t)n), *count = malloc(sizeof(float) * (size_t)n);
@@ -181,7 +181,7 @@ void steato_masked_mean(const float *values, const bool *mask, long n, long r, f
 }
 
 /// How many of `values[0..<n]` are true.
-long steato_count_true(const bool *values, long n) {
+MULTIVERSION long steato_count_true(const bool *values, long n) {
     long count = 0;
     for (long i = 0; i < n; i++) count += values[i];
     return count;
