@@ -93,14 +93,28 @@ public final class BlockedNetwork {
     /// given two (the 4× wide network's layers are; the shipped network's, at 0.3 ms an image, are not).
     static let splitMultiplyAdds = 4_000_000
 
-    /// Runs body(first, count) over `blocks` 8-channel blocks: in two halves on two threads when
-    /// `threads` > 1 and the layer is large, else at once.
-    private func byBlocks(_ blocks: Int, multiplyAdds: Int, threads: Int, _ body: @Sendable (Int, Int) -> Void) {
+    /// Runs body(first, count) over `blocks` 8-channel blocks: in two halves, here and on the process's
+    /// helper thread (`helper_thread.h`), when `threads` > 1, the layer is large and the helper is
+    /// free; else at once here.
+    private func byBlocks(_ blocks: Int, multiplyAdds: Int, threads: Int, _ body: (Int, Int) -> Void) {
         guard threads > 1, blocks > 1, multiplyAdds >= Self.splitMultiplyAdds else { body(0, blocks); return }
-        DispatchQueue.concurrentPerform(iterations: 2) { k in
-            let first = blocks * k / 2, end = blocks * (k + 1) / 2
-            body(first, end - first)
+        let shared = withoutActuallyEscaping(body) { body in
+            var job = SplitJob(blocks: blocks, body: body)
+            return withUnsafeMutablePointer(to: &job) { job in
+                steato_helper_run({ context, part in
+                    let job = context!.assumingMemoryBound(to: SplitJob.self).pointee
+                    let first = job.blocks * part / 2, end = job.blocks * (part + 1) / 2
+                    job.body(first, end - first)
+                }, job)
+            }
         }
+        if shared == 0 { body(0, blocks) }
+    }
+
+    /// One split layer as the helper thread's C entry point sees it.
+    private struct SplitJob {
+        var blocks: Int
+        var body: (Int, Int) -> Void
     }
 
     /// Logits of one image [C, H, W] under one condition (view index), written to `logits`. With

@@ -47,12 +47,15 @@ public enum JPEGCodec {
         let grey = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = grey ? 1 : 3
         let pixelFormat = grey ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue)
-        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * channels)
-        let rc = bytes.withUnsafeBufferPointer { src in
-            pixels.withUnsafeMutableBufferPointer { dst in
+        // Not zeroed first: the decoder writes every byte, and on any error the buffer is thrown away.
+        var rc: Int32 = 0
+        let count = Int(w) * Int(h) * channels
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { dst, initialised in
+            rc = bytes.withUnsafeBufferPointer { src in
                 tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress,
                               w, 0, h, pixelFormat, TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
             }
+            initialised = count
         }
         guard rc == 0 else { throw ImageError.corrupt(errorText(handle)) }
         return PixelImage(width: Int(w), height: Int(h), channels: channels, pixels: pixels)

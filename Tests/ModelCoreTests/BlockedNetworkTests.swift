@@ -113,4 +113,43 @@ import Testing
         // split path is what ran with two threads.
         #expect(96 * 96 * 24 * 24 >= BlockedNetwork.splitMultiplyAdds)
     }
+
+    /// The process has one helper thread: two networks asking for it at once (two engines scoring one
+    /// image each) share it, whoever finds it busy doing the layer alone, and both get the reference.
+    @Test func twoNetworksSplittingAtOnceBothMatchTheReference() {
+        let net = BlockedNetworkTests.foldedNet(stem: 32, widths: [(96, 2), (96, 1), (192, 2), (192, 1)], height: 96, width: 96, seed: 9)
+        let spec = net.spec
+        let x = GradientCheck.random([1, 2, spec.inputHeight, spec.inputWidth], seed: 33, scale: 1.5)
+        let reference = net.forward(x, conditions: [1], context: ForwardContext(training: false)).data
+        // Each network is used by one thread only (as each engine worker owns its own).
+        let networks = OwnedPerThread([BlockedNetwork(folded: net), BlockedNetwork(folded: net)])
+        let results = ConcurrentResults(count: 2)
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            var worst: Float = 0
+            var logits = [Float](repeating: 0, count: spec.outputs)
+            for _ in 0..<20 {
+                x.data.withUnsafeBufferPointer { xp in logits.withUnsafeMutableBufferPointer { lp in
+                    networks.value[k].forward(xp.baseAddress!, condition: 1, logits: lp.baseAddress!, threads: 2)
+                } }
+                worst = max(worst, zip(logits, reference).map { abs($0 - $1) }.max() ?? .infinity)
+            }
+            results.set(k, worst)
+        }
+        #expect(results.values.allSatisfy { $0 < 1e-4 }, "max |Δ| \(results.values)")
+    }
+}
+
+/// Values handed to concurrent workers that each touch only their own element.
+final class OwnedPerThread<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Per-worker results of a concurrent test, read once every worker is done.
+final class ConcurrentResults: @unchecked Sendable {
+    private var slots: [Float]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: .infinity, count: count) }
+    func set(_ i: Int, _ value: Float) { lock.lock(); slots[i] = value; lock.unlock() }
+    var values: [Float] { lock.lock(); defer { lock.unlock() }; return slots }
 }
