@@ -107,33 +107,51 @@ public final class Conv2d: Layer {
     }
 
     private func direct3x3Forward(_ x: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        // Images split between the cores when the batch is large, each part with its own scratch rows.
         let need = steato_conv3x3_scratch(inChannels, h, w)
-        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+        let chunks = ChannelChunks.count(channels: n, values: n * (inChannels + outChannels) * h * w)
+        if columns.count < chunks * need { columns = [Float](repeating: 0, count: chunks * need) }
         let biasValues = bias?.value.data ?? []
+        let (cin, cout, stride, silu) = (inChannels, outChannels, stride, Int32(fusedSiLU ? 1 : 0))
         x.data.withUnsafeBufferPointer { xp in weight.value.data.withUnsafeBufferPointer { wp in
         biasValues.withUnsafeBufferPointer { bp in
         output.data.withUnsafeMutableBufferPointer { op in columns.withUnsafeMutableBufferPointer { scratch in
-            for b in 0..<n {
-                steato_conv3x3_direct(xp.baseAddress! + b * inChannels * h * w, inChannels, h, w, wp.baseAddress!,
-                                      bp.isEmpty ? nil : bp.baseAddress, outChannels, stride,
-                                      op.baseAddress! + b * outChannels * ho * wo, ho, wo, fusedSiLU ? 1 : 0, scratch.baseAddress!)
+            let (x0, w0, y0, s0) = (SharedPointer(UnsafeMutablePointer(mutating: xp.baseAddress!)), SharedPointer(UnsafeMutablePointer(mutating: wp.baseAddress!)),
+                                    SharedPointer(op.baseAddress!), SharedPointer(scratch.baseAddress!))
+            let b0 = bp.isEmpty ? nil : SharedPointer(UnsafeMutablePointer(mutating: bp.baseAddress!))
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                for b in (n * k / chunks)..<(n * (k + 1) / chunks) {
+                    steato_conv3x3_direct(x0.raw + b * cin * h * w, cin, h, w, w0.raw, b0?.raw, cout, stride,
+                                          y0.raw + b * cout * ho * wo, ho, wo, silu, s0.raw + k * need)
+                }
             }
         } } } } }
     }
 
     /// dW of the direct 3×3 convolution, image by image from the input and dY as they are (no unfolded
-    /// columns, no copy of dY into a [Cout, N·P] layout).
+    /// columns, no copy of dY into a [Cout, N·P] layout). A large batch is split between the cores, each
+    /// part summing into its own dW, the parts then added in order (the same sums for the same split).
     private func direct3x3WeightGradient(_ gradient: Tensor, n: Int, h: Int, w: Int, ho: Int, wo: Int) {
         let need = steato_conv3x3_scratch(inChannels, h, w)
-        if columns.count < need { columns = [Float](repeating: 0, count: need) }
+        let chunks = ChannelChunks.count(channels: n, values: n * (inChannels + outChannels) * h * w)
+        if columns.count < chunks * need { columns = [Float](repeating: 0, count: chunks * need) }
+        let size = weight.grad.count
+        var parts = [Float](repeating: 0, count: chunks * size)
+        let (cin, cout, stride) = (inChannels, outChannels, stride)
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
-        weight.grad.data.withUnsafeMutableBufferPointer { wg in columns.withUnsafeMutableBufferPointer { scratch in
-            for b in 0..<n {
-                steato_conv3x3_weight_gradient(xp.baseAddress! + b * inChannels * h * w, inChannels, h, w,
-                                               gp.baseAddress! + b * outChannels * ho * wo, outChannels, stride, ho, wo,
-                                               wg.baseAddress!, scratch.baseAddress!)
+        parts.withUnsafeMutableBufferPointer { dw in columns.withUnsafeMutableBufferPointer { scratch in
+            let (x0, g0, d0, s0) = (SharedPointer(UnsafeMutablePointer(mutating: xp.baseAddress!)), SharedPointer(UnsafeMutablePointer(mutating: gp.baseAddress!)),
+                                    SharedPointer(dw.baseAddress!), SharedPointer(scratch.baseAddress!))
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                for b in (n * k / chunks)..<(n * (k + 1) / chunks) {
+                    steato_conv3x3_weight_gradient(x0.raw + b * cin * h * w, cin, h, w, g0.raw + b * cout * ho * wo, cout, stride, ho, wo,
+                                                   d0.raw + k * size, s0.raw + k * need)
+                }
             }
         } } } }
+        weight.grad.data.withUnsafeMutableBufferPointer { wg in
+            for k in 0..<chunks { for i in 0..<size { wg[i] += parts[k * size + i] } }
+        }
     }
 
     /// Inference: each image's product is written straight into the output (no batch unfolding, no

@@ -32,19 +32,22 @@ import Testing
 
     /// The stem's direct path in training (no input gradient: forward and weight gradient without
     /// unfolding) against the unfolded GEMM path, which the finite-difference checks cover.
-    @Test(arguments: [1, 2])
-    func directStemTrainingMatchesTheUnfoldedPath(stride: Int) {
+    /// The last case is a batch large enough to be split between the cores (images in two parts,
+    /// each summing its own dW), so its gradient is compared relative to its size.
+    @Test(arguments: [(1, [3, 2, 13, 10]), (2, [3, 2, 13, 10]), (2, [8, 2, 64, 64])])
+    func directStemTrainingMatchesTheUnfoldedPath(stride: Int, shape: [Int]) {
         let direct = Conv2d("stem", in: 2, out: 8, kernel: 3, stride: stride, padding: 1, groups: 1, bias: false, seed: 6)
         let unfolded = Conv2d("stem", in: 2, out: 8, kernel: 3, stride: stride, padding: 1, groups: 1, bias: false, seed: 6)
         direct.needsInputGradient = false
         let context = ForwardContext(training: true)
-        let x = GradientCheck.random([3, 2, 13, 10], seed: 21, scale: 2)
+        let x = GradientCheck.random(shape, seed: 21, scale: 2)
         let y = direct.forward(x, context)
         #expect(maxAbsDifference(y, unfolded.forward(x, context)) < 1e-5)
         let dy = GradientCheck.random(y.shape, seed: 22)
         _ = direct.backward(dy)
         _ = unfolded.backward(dy)
-        #expect(maxAbsDifference(direct.weight.grad, unfolded.weight.grad) < 1e-4)
+        let scale = max(1, unfolded.weight.grad.data.map(abs).max() ?? 1)
+        #expect(maxAbsDifference(direct.weight.grad, unfolded.weight.grad) / scale < 1e-5)
     }
 
     /// Batch normalisation with SiLU fused into its forward and backward passes (the training form's
