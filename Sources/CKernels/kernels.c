@@ -172,9 +172,9 @@ void steato_silu_backward(const float *x, const float *dy, float *dx, long n) {
 }
 
 MULTIVERSION
-void steato_batchnorm_forward(const float *x, long n, long channels, long plane, long first_channel, long end_channel, const float *gamma, const float *beta,
-                              float *mean, float *variance, float epsilon, int training, float *normalised,
-                              float *inverse_std, int silu, float *y) {
+void steato_batchnorm_forward(const float *restrict x, long n, long channels, long plane, long first_channel, long end_channel, const float *gamma, const float *beta,
+                              float *mean, float *variance, float epsilon, int training, float *restrict normalised,
+                              float *inverse_std, int silu, float *restrict y) {
     const double m = (double)(n * plane);
     for (long c = first_channel; c < end_channel; c++) {
         if (training) {
@@ -231,9 +231,9 @@ static inline float normalised_gradient(float dy, float h, float g, float bt, in
 }
 
 MULTIVERSION
-void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel,
+void steato_batchnorm_backward(const float *restrict dy, const float *restrict normalised, long n, long channels, long plane, long first_channel,
                                long end_channel, const float *gamma, const float *beta, const float *inverse_std, int silu,
-                               float *dgamma, float *dbeta, float *dx) {
+                               float *dgamma, float *dbeta, float *restrict dx) {
     const float m = (float)(n * plane);
     for (long c = first_channel; c < end_channel; c++) {
         const float g = gamma[c], bt = beta[c];
@@ -245,10 +245,12 @@ void steato_batchnorm_backward(const float *dy, const float *normalised, long n,
             for (; i + 8 <= plane; i += 8)
                 for (int l = 0; l < 8; l++) {
                     const float h = normalised[base + i + l], dz = normalised_gradient(dy[base + i + l], h, g, bt, silu);
+                    dx[base + i + l] = dz;   /* kept for the second pass, which would otherwise recompute it */
                     pg[l] += dz; pgx[l] += dz * h;
                 }
             for (; i < plane; i++) {
                 const float h = normalised[base + i], dz = normalised_gradient(dy[base + i], h, g, bt, silu);
+                dx[base + i] = dz;
                 pg[0] += dz; pgx[0] += dz * h;
             }
             for (int l = 0; l < 8; l++) { sg += pg[l]; sgx += pgx[l]; }
@@ -259,7 +261,7 @@ void steato_batchnorm_backward(const float *dy, const float *normalised, long n,
         for (long b = 0; b < n; b++) {
             const long base = (b * channels + c) * plane;
             for (long i = 0; i < plane; i++) {
-                const float h = normalised[base + i], dz = normalised_gradient(dy[base + i], h, g, bt, silu);
+                const float h = normalised[base + i], dz = dx[base + i];
                 dx[base + i] = scale * (m * dz - fg - h * fgx);
             }
         }

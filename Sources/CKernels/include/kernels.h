@@ -49,14 +49,15 @@ void steato_silu_backward(const float *x, const float *dy, float *dx, long n);
 /// Batch normalisation forward over x [n, channels, plane]. With `training`, the batch statistics are
 /// computed (mean and biased variance written to `mean`, `variance`), and x̂ kept in `normalised` with
 /// 1/σ in `inverse_std`; otherwise `mean`, `variance` are read (running statistics). With `silu` the
-/// activation follows in the same pass (y = silu(γ·x̂ + β)).
+/// activation follows in the same pass (y = silu(γ·x̂ + β)). `x`, `normalised` and `y` must not overlap.
 void steato_batchnorm_forward(const float *x, long n, long channels, long plane, long first_channel, long end_channel, const float *gamma, const float *beta,
                               float *mean, float *variance, float epsilon, int training, float *normalised,
                               float *inverse_std, int silu, float *y);
 
 /// Batch normalisation backward (training statistics), in two passes over memory: accumulates dγ,
 /// dβ and writes dx. With `silu` the gradient arrives through a SiLU fused after it, whose input is
-/// recomputed from x̂ (z = γ·x̂ + β) instead of stored.
+/// recomputed from x̂ (z = γ·x̂ + β) instead of stored; the first pass keeps its dz in dx for the second.
+/// `dy`, `normalised` and `dx` must not overlap.
 void steato_batchnorm_backward(const float *dy, const float *normalised, long n, long channels, long plane, long first_channel,
                                long end_channel, const float *gamma, const float *beta, const float *inverse_std, int silu,
                                float *dgamma, float *dbeta, float *dx);
