@@ -90,8 +90,11 @@ public final class BlockedNetwork {
     }
 
     /// Layers with at least this many multiply-adds are split between two threads when `forward` is
-    /// given two (the 4× wide network's layers are; the shipped network's, at 0.3 ms an image, are not).
-    static let splitMultiplyAdds = 4_000_000
+    /// given two. With the spinning helper a split costs a few microseconds, so most of the shipped
+    /// network's layers are worth it too: at batch 1, five interleaved runs each, 4 M / 1 M / 250 k gave
+    /// medians of 0.290 / 0.256 (with runs at 0.5) / 0.241 ms for the shipped network and 5.05 / 4.54 /
+    /// 4.47 ms for the 4× wide one.
+    static let splitMultiplyAdds = 250_000
 
     /// Runs body(first, count) over `blocks` 8-channel blocks: in two halves, here and on the process's
     /// helper thread (`helper_thread.h`), when `threads` > 1, the layer is large and the helper is
