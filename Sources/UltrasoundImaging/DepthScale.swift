@@ -74,7 +74,7 @@ public enum DepthScale {
     /// level by 60, at most 6 pixels tall.
     static func tickCentres(grey: [UInt8], width: Int, x: Int, from top: Int, to bottom: Int) -> [Double] {
         grey.withUnsafeBufferPointer { g in
-            // The column's median by counting its 256 grey levels (it runs for every column beside the fan).
+            // The column's median by counting its 256 grey levels (sorting each candidate column cost more).
             var counts = [Int](repeating: 0, count: 256)
             for y in top..<bottom { counts[Int(g[y * width + x])] += 1 }
             let half = (bottom - top) / 2
