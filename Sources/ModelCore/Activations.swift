@@ -13,6 +13,7 @@ public final class ReLU: Layer {
         return output
     }
     public func backward(_ gradient: Tensor) -> Tensor {
+        defer { input = Tensor(zeros: [0]) }   // let the input go (see `Layer`)
         inputGrad.resize(gradient.shape)
         for i in gradient.data.indices { inputGrad.data[i] = input.data[i] > 0 ? gradient.data[i] : 0 }
         return inputGrad
@@ -32,6 +33,7 @@ public final class SiLU: Layer {
         return output
     }
     public func backward(_ gradient: Tensor) -> Tensor {
+        defer { input = Tensor(zeros: [0]) }   // let the input go (see `Layer`)
         inputGrad.resize(gradient.shape)
         input.data.withUnsafeBufferPointer { xp in gradient.data.withUnsafeBufferPointer { gp in
         inputGrad.data.withUnsafeMutableBufferPointer { dp in

@@ -251,6 +251,7 @@ public final class Conv2d: Layer {
     public func backward(_ gradient: Tensor) -> Tensor {
         let (n, h, w, ho, wo) = savedShape
         precondition(input.count > 0, "backward needs a training forward pass first")
+        defer { input = Tensor(zeros: [0]) }   // let the input go (see `Layer`)
         inputGrad.resize([n, inChannels, h, w])
         if needsInputGradient { inputGrad.zero() }
         let p = ho * wo

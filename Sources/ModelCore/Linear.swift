@@ -32,6 +32,7 @@ public final class Linear: Layer {
     }
 
     public func backward(_ gradient: Tensor) -> Tensor {
+        defer { input = Tensor(zeros: [0]) }   // let the input go (see `Layer`)
         let n = gradient.shape[0]
         inputGrad.resize(input.shape)
         for b in 0..<n { for o in 0..<outFeatures { bias.grad.data[o] += gradient.data[b * outFeatures + o] } }
@@ -85,6 +86,7 @@ public final class FiLM: Layer {
     }
 
     public func backward(_ gradient: Tensor) -> Tensor {
+        defer { input = Tensor(zeros: [0]) }   // let the input go (see `Layer`)
         let n = gradient.shape[0], p = gradient.count / (n * channels)
         inputGrad.resize(gradient.shape)
         gradient.data.withUnsafeBufferPointer { gp in input.data.withUnsafeBufferPointer { xp in

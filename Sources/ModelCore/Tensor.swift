@@ -71,6 +71,10 @@ public final class ForwardContext {
 
 /// One differentiable step. `backward` takes dL/d(output) of the last `forward` and returns dL/d(input),
 /// accumulating parameter gradients.
+/// A layer keeps what its backward pass needs from the last training forward (often its input, which
+/// is the previous layer's output buffer) and lets it go at the end of `backward`:
+/// a layer still holding last step's input made the previous layer's next write copy the whole
+/// buffer first (copy on write), about 5 % of a training step. One backward per training forward.
 public protocol Layer: AnyObject {
     func forward(_ x: Tensor, _ context: ForwardContext) -> Tensor
     func backward(_ gradient: Tensor) -> Tensor
