@@ -15,7 +15,7 @@ public struct FatCalibration: Sendable, Codable, Equatable {
         self = c
     }
 
-    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    public var json: String { canonicalJSON(self) }
 
     /// Isotonic (pool-adjacent-violators) fit of fat percent on score, reduced to at most `knots` points.
     public static func fit(scores: [Double], fat: [Double], knots: Int = 12) -> FatCalibration? {

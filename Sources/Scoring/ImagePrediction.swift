@@ -92,7 +92,7 @@ public struct ScoreRule: Codable, Sendable, Equatable {
         self = rule
     }
 
-    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    public var json: String { canonicalJSON(self) }
 
     /// Chosen on validation data: each grade cut-off where Youden's J (sensitivity + specificity − 1)
     /// for "grade ≥ k" is largest, kept increasing; the gate threshold low enough that at most

@@ -16,7 +16,7 @@ public struct ScoreCalibration: Sendable, Codable, Equatable {
         self = c
     }
 
-    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    public var json: String { canonicalJSON(self) }
 
     /// The score on the scanner's reference scale (0–3).
     public func apply(_ score: Double) -> Double { min(3, max(0, grade.fatPercent(score: score))) }

@@ -82,6 +82,8 @@ import UltrasoundImaging
         let clearer = ImagePrediction(logits: [1, 0, -1, 3, 0, 0, 0, 1, Float(log(4.0)), Float(log(2.5))]).dividingGate(by: rule.gatePriorWeights)
         #expect(clearer.refusal(rule) == nil && abs(clearer.gate.reduce(0, +) - 1) < 1e-12)
         #expect(try #require(ScoreRule(json: rule.json)) == rule)
+        // Keys sorted, so the same training writes the same model file (and sha256).
+        #expect(rule.json == #"{"gatePriorWeights":[1,4,2.5],"gateThreshold":0.5,"gradeCutoffs":[0.5,1.5,2.5]}"#)
         #expect(try #require(ScoreRule(json: "{\"gradeCutoffs\":[1,1.5,2],\"gateThreshold\":0.5}")).gatePriorWeights == nil)
         #expect(ScoreRule(json: "{\"gradeCutoffs\":[1,1.5,2],\"gateThreshold\":0.5,\"gatePriorWeights\":[1,0,2]}") == nil)
     }
