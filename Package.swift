@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests",
                     dependencies: ["CNcursesw", "CTurboJPEG", "COpenBLAS", "CPNG", "CChafa"]),
         .testTarget(name: "UltrasoundImagingTests", dependencies: ["UltrasoundImaging", "CKernels"]),
-        .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
+        .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore", "UltrasoundImaging"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "ModelCore", "UltrasoundImaging", "Phantom", "CKernels"]),
         .testTarget(name: "PhantomTests", dependencies: ["Phantom", "UltrasoundImaging"]),

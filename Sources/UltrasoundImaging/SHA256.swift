@@ -21,7 +21,7 @@ public struct SHA256 {
                 let take = min(64 - buffer.count, input.count)
                 buffer.append(contentsOf: input[0..<take])
                 offset = take
-                if buffer.count == 64 { let block = buffer; block.withUnsafeBufferPointer { compress($0, at: 0) }; buffer.removeAll(keepingCapacity: true) }
+                if buffer.count == 64 { let block = buffer; block.withUnsafeBufferPointer { compress($0, at: 0, blocks: 1) }; buffer.removeAll(keepingCapacity: true) }
             }
             let whole = (input.count - offset) / 64
             if whole > 0 { compress(input, at: offset, blocks: whole); offset += 64 * whole }
@@ -32,7 +32,8 @@ public struct SHA256 {
         var offset = 0
         let pending = buffer
         pending.withUnsafeBufferPointer { all in
-            while all.count - offset >= 64 { compress(all, at: offset); offset += 64 }
+            let whole = all.count / 64
+            if whole > 0 { compress(all, at: 0, blocks: whole); offset = 64 * whole }
         }
         if offset > 0 { buffer.removeFirst(offset) }
     }
@@ -44,10 +45,7 @@ public struct SHA256 {
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         buffer.append(contentsOf: tail)
         let last = buffer
-        last.withUnsafeBufferPointer { all in
-            var offset = 0
-            while offset < all.count { compress(all, at: offset); offset += 64 }
-        }
+        last.withUnsafeBufferPointer { compress($0, at: 0, blocks: $0.count / 64) }
         buffer.removeAll()
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
     }
@@ -76,7 +74,7 @@ public struct SHA256 {
     }
 
     /// Whole 64-byte blocks through the compression function (C: the CPU's SHA extensions where it has them).
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>, at offset: Int, blocks: Int = 1) {
+    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>, at offset: Int, blocks: Int) {
         state.withUnsafeMutableBufferPointer { steato_sha256_blocks($0.baseAddress!, block.baseAddress! + offset, blocks) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ModelCore
+import UltrasoundImaging
 
 /// The blocked, fused kernels against the layer-by-layer reference (itself checked against numpy):
 /// every block kind (identity and projection shortcuts, stride 1 and 2), odd sizes (border pixels and
@@ -123,7 +124,7 @@ import Testing
         let reference = net.forward(x, conditions: [1], context: ForwardContext(training: false)).data
         // Each network is used by one thread only (as each engine worker owns its own).
         let networks = OwnedPerThread([BlockedNetwork(folded: net), BlockedNetwork(folded: net)])
-        let results = ConcurrentResults(count: 2)
+        let results = ConcurrentSlots<Float>(count: 2)
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             var worst: Float = 0
             var logits = [Float](repeating: 0, count: spec.outputs)
@@ -135,7 +136,7 @@ import Testing
             }
             results.set(k, worst)
         }
-        #expect(results.values.allSatisfy { $0 < 1e-4 }, "max |Δ| \(results.values)")
+        #expect(results.values.allSatisfy { ($0 ?? .infinity) < 1e-4 }, "max |Δ| \(results.values)")
     }
 }
 
@@ -143,13 +144,4 @@ import Testing
 final class OwnedPerThread<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-/// Per-worker results of a concurrent test, read once every worker is done.
-final class ConcurrentResults: @unchecked Sendable {
-    private var slots: [Float]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: .infinity, count: count) }
-    func set(_ i: Int, _ value: Float) { lock.lock(); slots[i] = value; lock.unlock() }
-    var values: [Float] { lock.lock(); defer { lock.unlock() }; return slots }
 }
